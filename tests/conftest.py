@@ -50,3 +50,18 @@ def base_env(database_url: str, redis_url: str) -> dict[str, str]:
 @pytest.fixture(scope="session")
 def admin_headers() -> dict[str, str]:
     return {"Authorization": f"Bearer {ADMIN_TOKEN}"}
+
+
+@pytest.fixture(scope="session")
+def gcs_emulator(artifacts_dir: Path) -> Iterator[dict[str, str]]:
+    """A gcp-storage-emulator process with bucket `titanic-test`; env vars to reach it."""
+    from tests.support.gcs import start_gcs_emulator
+
+    proc, url = start_gcs_emulator(artifacts_dir, bucket="titanic-test")
+    yield {
+        "STORAGE_EMULATOR_HOST": url,
+        "GCS_BUCKET": "titanic-test",
+        "GCS_PROJECT": "titanic-test",
+        "MODEL_ARTIFACT_URI": "gs://titanic-test/models",
+    }
+    proc.stop()
