@@ -1,0 +1,258 @@
+"""Off-path delivery of every prediction: to the drift service and to prediction_log.
+
+Handlers call `PredictionFeed.submit`, which never waits: each destination has its own
+bounded queue and background worker, so a slow or dead drift service never delays a
+prediction nor the prediction log, and vice versa. Workers send in batches, retry
+transient failures with capped exponential backoff, count what they must drop (queue
+full, rejected by the receiver, not delivered by the end of shutdown) and flush at
+shutdown.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Protocol
+
+import httpx
+import psycopg
+from prometheus_client import Counter
+from psycopg.types.json import Jsonb
+
+from model_service.metrics import (
+    DRIFT_OBSERVATIONS_DROPPED,
+    DRIFT_OBSERVATIONS_SENT,
+    PREDICTION_LOG_DROPPED,
+    PREDICTION_LOG_WRITTEN,
+)
+from titanic_common.logging import get_logger
+
+log = get_logger(__name__)
+
+
+@dataclass(frozen=True)
+class PredictionRecord:
+    """One answered prediction, as the drift service and prediction_log need it."""
+
+    prediction_id: uuid.UUID
+    created_at: datetime
+    model_version: int
+    features: dict[str, Any]
+    probability: float
+    source: str
+
+
+@dataclass(frozen=True)
+class FeedConfig:
+    queue_size: int = 10_000
+    batch_size: int = 500
+    flush_seconds: float = 0.5
+    retry_max_seconds: float = 30.0
+    shutdown_seconds: float = 5.0
+
+
+class RejectedError(Exception):
+    """The receiver refused the batch; sending it again would not help."""
+
+
+class Sink(Protocol):
+    name: str
+
+    async def deliver(self, batch: Sequence[PredictionRecord]) -> None: ...
+
+    async def aclose(self) -> None: ...
+
+
+class DriftSink:
+    """POST /observations on the drift service, one request per model version."""
+
+    name = "drift"
+
+    def __init__(self, client: httpx.AsyncClient):
+        self._client = client
+
+    async def deliver(self, batch: Sequence[PredictionRecord]) -> None:
+        by_version: dict[int, list[dict[str, Any]]] = {}
+        for record in batch:
+            by_version.setdefault(record.model_version, []).append(record.features)
+        for version, observations in by_version.items():
+            body = {"observations": observations, "model_version": version}
+            response = await self._client.post("/observations", json=body)
+            if response.status_code in (408, 429) or response.status_code >= 500:
+                response.raise_for_status()
+            if response.is_error:
+                raise RejectedError(f"drift service answered {response.status_code}")
+
+    async def aclose(self) -> None:
+        await self._client.aclose()
+
+
+class PredictionLogSink:
+    """COPY into prediction_log over one connection, reopened after a failure."""
+
+    name = "prediction_log"
+    _COPY = (
+        "COPY prediction_log (id, created_at, model_version, features, probability, source)"
+        " FROM STDIN"
+    )
+
+    def __init__(self, dsn: str, connect_timeout: int = 2):
+        self._dsn = dsn
+        self._connect_timeout = connect_timeout
+        self._conn: psycopg.AsyncConnection | None = None
+
+    async def deliver(self, batch: Sequence[PredictionRecord]) -> None:
+        if self._conn is None or self._conn.closed:
+            self._conn = await psycopg.AsyncConnection.connect(
+                self._dsn, connect_timeout=self._connect_timeout, autocommit=True
+            )
+        try:
+            async with self._conn.cursor() as cur, cur.copy(self._COPY) as copy:
+                for r in batch:
+                    await copy.write_row(
+                        (
+                            r.prediction_id,
+                            r.created_at,
+                            r.model_version,
+                            Jsonb(r.features),
+                            r.probability,
+                            r.source,
+                        )
+                    )
+        except (psycopg.DataError, psycopg.IntegrityError) as exc:
+            raise RejectedError(str(exc).splitlines()[0]) from exc
+        except psycopg.Error:
+            await self.aclose()
+            raise
+
+    async def aclose(self) -> None:
+        if self._conn is not None:
+            await self._conn.close()
+            self._conn = None
+
+
+@dataclass
+class SinkWorker:
+    """A bounded queue in front of one sink, drained in batches by one task."""
+
+    sink: Sink
+    config: FeedConfig
+    dropped: Counter
+    delivered: Counter
+    queue: asyncio.Queue[PredictionRecord] = field(init=False)
+    closing: asyncio.Event = field(init=False, default_factory=asyncio.Event)
+    batch: list[PredictionRecord] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.queue = asyncio.Queue(self.config.queue_size)
+
+    def offer(self, record: PredictionRecord) -> None:
+        """Queue without waiting; a full queue drops and counts the record."""
+        try:
+            self.queue.put_nowait(record)
+        except asyncio.QueueFull:
+            self.dropped.labels(reason="queue_full").inc()
+
+    async def run(self) -> None:
+        """Deliver batches until closing and the queue is empty."""
+        while not (self.closing.is_set() and self.queue.empty()):
+            await self._collect_batch()
+            if self.batch:
+                await self._deliver(self.batch)
+                self.batch = []
+
+    async def _collect_batch(self) -> None:
+        # Records live in self.batch from the moment they leave the queue, so shutdown
+        # can count them if they never reach the sink.
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + self.config.flush_seconds
+        while len(self.batch) < self.config.batch_size:
+            if not self.queue.empty():
+                self.batch.append(self.queue.get_nowait())
+                continue
+            remaining = deadline - loop.time()
+            if remaining <= 0 or self.closing.is_set():
+                return
+            try:
+                self.batch.append(await asyncio.wait_for(self.queue.get(), remaining))
+            except TimeoutError:
+                return
+
+    async def _deliver(self, batch: list[PredictionRecord]) -> None:
+        delay = min(0.2, self.config.retry_max_seconds)
+        while True:
+            try:
+                await self.sink.deliver(batch)
+            except RejectedError as exc:
+                self.dropped.labels(reason="rejected").inc(len(batch))
+                log.error(
+                    "feed_batch_rejected",
+                    sink=self.sink.name,
+                    rows=len(batch),
+                    error=str(exc)[:300],
+                )
+                return
+            except Exception as exc:
+                log.warning(
+                    "feed_delivery_retry",
+                    sink=self.sink.name,
+                    rows=len(batch),
+                    retry_in_seconds=delay,
+                    error=type(exc).__name__,
+                )
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, self.config.retry_max_seconds)
+            else:
+                self.delivered.inc(len(batch))
+                return
+
+    def count_undelivered(self) -> int:
+        """At the end of shutdown: count what is still queued or being sent as dropped."""
+        lost = len(self.batch) + self.queue.qsize()
+        if lost:
+            self.dropped.labels(reason="shutdown").inc(lost)
+            log.error("feed_undelivered_at_shutdown", sink=self.sink.name, rows=lost)
+        return lost
+
+
+class PredictionFeed:
+    """Fan-out of prediction records to every sink's worker."""
+
+    def __init__(self, drift_client: httpx.AsyncClient, dsn: str, config: FeedConfig):
+        self.config = config
+        self.workers = [
+            SinkWorker(
+                DriftSink(drift_client), config, DRIFT_OBSERVATIONS_DROPPED, DRIFT_OBSERVATIONS_SENT
+            ),
+            SinkWorker(
+                PredictionLogSink(dsn), config, PREDICTION_LOG_DROPPED, PREDICTION_LOG_WRITTEN
+            ),
+        ]
+        self._tasks: list[asyncio.Task] = []
+
+    def start(self) -> None:
+        """Start one background task per sink (call inside the running loop)."""
+        self._tasks = [
+            asyncio.create_task(w.run(), name=f"feed-{w.sink.name}") for w in self.workers
+        ]
+
+    def submit(self, records: Sequence[PredictionRecord]) -> None:
+        """Hand records to every sink; never blocks, never raises for delivery problems."""
+        for worker in self.workers:
+            for record in records:
+                worker.offer(record)
+
+    async def close(self) -> None:
+        """Flush within config.shutdown_seconds, then count the rest as dropped."""
+        for worker in self.workers:
+            worker.closing.set()
+        _, pending = await asyncio.wait(self._tasks, timeout=self.config.shutdown_seconds)
+        for task in pending:
+            task.cancel()
+        await asyncio.gather(*pending, return_exceptions=True)
+        for worker in self.workers:
+            worker.count_undelivered()
+            await worker.sink.aclose()

@@ -1,0 +1,44 @@
+"""ONNX Runtime inference: survival probabilities for rows of passenger features."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+
+import numpy as np
+import onnxruntime as ort
+
+from model_service.metrics import PREDICTION_LATENCY
+from model_service.onnx_io import ONNX_PROBA_OUTPUT, to_onnx_inputs
+from titanic_common.features import PassengerFeatures
+
+SURVIVED_COLUMN = 1
+
+
+def _session_options() -> ort.SessionOptions:
+    options = ort.SessionOptions()
+    # One row takes microseconds: thread pools would cost more than they save, and the
+    # event loop already serves requests concurrently.
+    options.intra_op_num_threads = 1
+    options.inter_op_num_threads = 1
+    options.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
+    options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+    return options
+
+
+class OnnxModel:
+    """One ONNX Runtime session; safe to call from many coroutines (run() is thread-safe)."""
+
+    def __init__(self, onnx_bytes: bytes):
+        self._session = ort.InferenceSession(
+            onnx_bytes, sess_options=_session_options(), providers=["CPUExecutionProvider"]
+        )
+        self._outputs = [ONNX_PROBA_OUTPUT]
+
+    def predict_proba(self, rows: Sequence[PassengerFeatures]) -> np.ndarray:
+        """Survival probability per row (float64 view of the float32 output)."""
+        started = time.perf_counter()
+        inputs = to_onnx_inputs(rows)
+        (proba,) = self._session.run(self._outputs, inputs)
+        PREDICTION_LATENCY.observe(time.perf_counter() - started)
+        return np.asarray(proba, dtype=np.float64)[:, SURVIVED_COLUMN]

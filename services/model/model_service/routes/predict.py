@@ -1,0 +1,172 @@
+"""POST /predict and POST /predict/batch."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Coroutine, Sequence
+from datetime import UTC, datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi.concurrency import run_in_threadpool
+from fastapi.exceptions import RequestValidationError
+from fastapi.routing import APIRoute
+
+from model_service.feed import PredictionFeed, PredictionRecord
+from model_service.metrics import PREDICTIONS
+from model_service.predictor import NO_MODEL, LoadedModel
+from model_service.schemas import (
+    UNION_TAGS,
+    BatchPredictionOut,
+    BatchPredictRequest,
+    ExplanationOut,
+    PassengerAttributes,
+    PassengerRef,
+    PredictionOut,
+    PredictRequest,
+)
+from titanic_common.errors import AppError, DependencyUnavailableError, NotFoundError
+from titanic_common.features import FEATURE_NAMES, PassengerFeatures, compute_features
+
+SURVIVED_THRESHOLD = 0.5
+
+
+class TaglessValidationRoute(APIRoute):
+    """Drops pydantic's union tags from 422 locations: 'pclass', not 'by_attributes.pclass'."""
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        handler = super().get_route_handler()
+
+        async def route(request: Request) -> Response:
+            try:
+                return await handler(request)
+            except RequestValidationError as exc:
+                errors = [
+                    {**e, "loc": tuple(p for p in e.get("loc", ()) if p not in UNION_TAGS)}
+                    for e in exc.errors()
+                ]
+                raise RequestValidationError(errors, body=exc.body) from None
+
+        return route
+
+
+router = APIRouter(tags=["predictions"], route_class=TaglessValidationRoute)
+
+
+def current_model(request: Request) -> LoadedModel:
+    """The model served right now; read once per request so a swap never splits one."""
+    model = request.app.state.model_holder.current
+    if model is None:
+        raise DependencyUnavailableError(NO_MODEL, details={"dependency": "model"})
+    return model
+
+
+def prediction_feed(request: Request) -> PredictionFeed:
+    return request.app.state.prediction_feed
+
+
+def feature_client(request: Request) -> Any:
+    return request.app.state.feature_client
+
+
+ModelDep = Annotated[LoadedModel, Depends(current_model)]
+FeedDep = Annotated[PredictionFeed, Depends(prediction_feed)]
+FeatureClientDep = Annotated[Any, Depends(feature_client)]
+ExplainQuery = Annotated[bool, Query(description="Add per-feature contributions")]
+
+
+async def resolve_features(
+    passengers: Sequence[PassengerAttributes | PassengerRef], client: Any
+) -> list[PassengerFeatures]:
+    """Features per passenger: computed from attributes, or read from the feature store."""
+    ids = [p.passenger_id for p in passengers if isinstance(p, PassengerRef)]
+    stored = await client.get_batch_features(ids) if ids else {}
+    missing = sorted({i for i in ids if stored.get(i) is None})
+    if missing:
+        raise NotFoundError(
+            f"unknown passenger_id: {', '.join(map(str, missing[:20]))}",
+            details={"passenger_ids": missing},
+        )
+    return [
+        PassengerFeatures.model_validate(
+            {k: v for k, v in stored[p.passenger_id].items() if k in FEATURE_NAMES}
+        )
+        if isinstance(p, PassengerRef)
+        else compute_features(p)
+        for p in passengers
+    ]
+
+
+async def score(
+    model: LoadedModel,
+    rows: list[PassengerFeatures],
+    explain: bool,
+    source: str,
+    feed: PredictionFeed,
+) -> list[PredictionOut]:
+    """Predict, optionally explain, count, and hand the records to the feed."""
+    probabilities = model.predict(rows)
+    explanations = await run_in_threadpool(model.explain, rows) if explain else None
+    now = datetime.now(UTC)
+    outs, records = [], []
+    for i, (row, probability) in enumerate(zip(rows, probabilities, strict=True)):
+        survived = probability >= SURVIVED_THRESHOLD
+        out = PredictionOut(
+            survival_probability=probability,
+            survived=survived,
+            model_version=model.version,
+            prediction_id=uuid.uuid4(),
+            explanation=ExplanationOut(
+                base_value=explanations[i].base_value,
+                contributions=explanations[i].contributions,
+            )
+            if explanations
+            else None,
+        )
+        outs.append(out)
+        records.append(
+            PredictionRecord(
+                out.prediction_id, now, model.version, row.model_dump(), probability, source
+            )
+        )
+        PREDICTIONS.labels(str(model.version), "survived" if survived else "died", source).inc()
+    feed.submit(records)
+    return outs
+
+
+async def _with_error_count(model: LoadedModel, source: str, passengers, client):
+    try:
+        return await resolve_features(passengers, client)
+    except AppError:
+        PREDICTIONS.labels(str(model.version), "error", source).inc()
+        raise
+
+
+@router.post("/predict", response_model=PredictionOut, response_model_exclude_none=True)
+async def predict_passenger(
+    body: PredictRequest,
+    model: ModelDep,
+    feed: FeedDep,
+    client: FeatureClientDep,
+    explain: ExplainQuery = False,
+) -> PredictionOut:
+    """Predict survival for one passenger, by raw attributes or passenger_id."""
+    source = "passenger_id" if isinstance(body, PassengerRef) else "raw"
+    rows = await _with_error_count(model, source, [body], client)
+    (out,) = await score(model, rows, explain or body.explain, source, feed)
+    return out
+
+
+@router.post("/predict/batch", response_model=BatchPredictionOut, response_model_exclude_none=True)
+async def predict_batch(
+    body: BatchPredictRequest,
+    model: ModelDep,
+    feed: FeedDep,
+    client: FeatureClientDep,
+    explain: ExplainQuery = False,
+) -> BatchPredictionOut:
+    """Predict survival for up to 1000 passengers in one call, all with one model version."""
+    rows = await _with_error_count(model, "batch", body.passengers, client)
+    wants = explain or body.explain or any(p.explain for p in body.passengers)
+    outs = await score(model, rows, wants, "batch", feed)
+    return BatchPredictionOut(model_version=model.version, predictions=outs)
