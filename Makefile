@@ -1,0 +1,37 @@
+# The two front doors: `make up` runs the whole system, `make test` runs every test.
+SHELL := /bin/bash
+UV ?= uv
+PYTEST_ARGS ?=
+
+.PHONY: up down status test lint fmt bench setup clean
+
+up: setup ## start the whole stack on its defaults and wait until healthy
+	$(UV) run python -m scripts.stack up
+
+down: ## stop everything `make up` started
+	$(UV) run python -m scripts.stack down
+
+status:
+	$(UV) run python -m scripts.stack status
+
+setup: ## install uv, Debian packages, the locked environments
+	bash scripts/bootstrap.sh
+
+test: setup ## lint + the whole test suite against real PostgreSQL, Redis, processes
+	bash scripts/ensure_services.sh
+	$(UV) run ruff check .
+	$(UV) run ruff format --check .
+	$(UV) run pytest $(PYTEST_ARGS)
+
+lint:
+	$(UV) run ruff check . && $(UV) run ruff format --check .
+
+fmt:
+	$(UV) run ruff check --fix . && $(UV) run ruff format .
+
+bench: setup ## run every benchmark; results go to benchmarks/RESULTS.md
+	bash scripts/ensure_services.sh
+	$(UV) run python -m benchmarks
+
+clean: down
+	rm -rf .run

@@ -1,0 +1,1 @@
+"""Local stack runner: `make up` / `make down` / `make status`."""

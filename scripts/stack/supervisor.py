@@ -1,0 +1,144 @@
+"""Render supervisord's config and drive supervisord: the stack's process manager."""
+
+from __future__ import annotations
+
+import configparser
+import contextlib
+import io
+import os
+import signal
+import subprocess
+import time
+from pathlib import Path
+
+from scripts.stack.programs import VENV_BIN, Program
+
+
+def render_config(programs: list[Program], env: dict[str, str], run_dir: Path) -> str:
+    """supervisord.conf: one [program:x] per process, each logging to its own file."""
+    config = configparser.RawConfigParser()
+    config.optionxform = str  # keep key case
+    config["supervisord"] = {
+        "logfile": str(run_dir / "logs" / "supervisord.log"),
+        "pidfile": str(run_dir / "supervisord.pid"),
+        "childlogdir": str(run_dir / "logs"),
+        "nodaemon": "false",
+        "silent": "true",
+    }
+    config["unix_http_server"] = {"file": str(run_dir / "supervisor.sock"), "chmod": "0700"}
+    config["supervisorctl"] = {"serverurl": f"unix://{run_dir / 'supervisor.sock'}"}
+    config["rpcinterface:supervisor"] = {
+        "supervisor.rpcinterface_factory": "supervisor.rpcinterface:make_main_rpcinterface"
+    }
+    for program in programs:
+        merged = {**env, **program.env}
+        config[f"program:{program.name}"] = {
+            "command": " ".join(_quote(a) for a in program.argv),
+            "directory": str(run_dir.parent if run_dir.name == ".run" else run_dir),
+            "environment": ",".join(f'{k}="{_escape(v)}"' for k, v in sorted(merged.items())),
+            "autostart": "true",
+            "autorestart": "unexpected",
+            "startsecs": str(program.startsecs),
+            "startretries": "3",
+            # Signal the whole process group: Airflow and uvicorn spawn children.
+            "stopasgroup": "true",
+            "killasgroup": "true",
+            "stopsignal": "TERM",
+            "stopwaitsecs": "20",
+            "redirect_stderr": "true",
+            "stdout_logfile": str(run_dir / "logs" / f"{program.name}.log"),
+            "stdout_logfile_maxbytes": "20MB",
+            "stdout_logfile_backups": "2",
+        }
+    buffer = io.StringIO()
+    config.write(buffer)
+    return buffer.getvalue().replace("%", "%%")
+
+
+def _quote(arg: str) -> str:
+    return f'"{arg}"' if " " in arg else arg
+
+
+def _escape(value: str) -> str:
+    return value.replace("\\", "\\\\").replace('"', '\\"')
+
+
+def supervisord_pid(run_dir: Path) -> int | None:
+    """PID of our running supervisord, or None."""
+    pidfile = run_dir / "supervisord.pid"
+    if not pidfile.exists():
+        return None
+    try:
+        pid = int(pidfile.read_text().strip())
+        os.kill(pid, 0)
+    except (ValueError, ProcessLookupError):
+        return None
+    return pid
+
+
+def start(conf: Path) -> None:
+    """Start supervisord in the background with `conf`."""
+    subprocess.run([str(VENV_BIN / "supervisord"), "-c", str(conf)], check=True)
+
+
+def ctl(conf: Path, *args: str) -> subprocess.CompletedProcess:
+    """Run supervisorctl against our supervisord."""
+    return subprocess.run(
+        [str(VENV_BIN / "supervisorctl"), "-c", str(conf), *args],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
+def program_pids(conf: Path) -> dict[str, int]:
+    """Running programs and their PIDs, from supervisorctl."""
+    pids = {}
+    for line in ctl(conf, "status").stdout.splitlines():
+        parts = line.split()
+        if len(parts) >= 4 and parts[1] == "RUNNING" and parts[2] == "pid":
+            pids[parts[0]] = int(parts[3].rstrip(","))
+    return pids
+
+
+def process_groups_alive(pgids: set[int]) -> list[int]:
+    """PIDs of live processes whose process group is one of `pgids`."""
+    alive = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        # fields[0] is the state, fields[2] the process group id
+        if fields[0] != "Z" and int(fields[2]) in pgids:
+            alive.append(int(stat.parent.name))
+    return alive
+
+
+def kill_groups(pgids: set[int]) -> None:
+    """SIGKILL whatever survived in `pgids` (children that ignored SIGTERM)."""
+    for pgid in pgids:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(pgid, signal.SIGKILL)
+
+
+def shutdown(conf: Path, run_dir: Path, timeout: float = 60.0) -> None:
+    """Stop every program (process groups), then supervisord itself, and wait."""
+    pid = supervisord_pid(run_dir)
+    if pid is None:
+        return
+    groups = set(program_pids(conf).values())
+    ctl(conf, "stop", "all")
+    ctl(conf, "shutdown")
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            break
+        time.sleep(0.2)
+    else:
+        os.kill(pid, signal.SIGKILL)
+    # supervisord made each program a process-group leader: nothing of ours may outlive it.
+    if process_groups_alive(groups):
+        kill_groups(groups)
