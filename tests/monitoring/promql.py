@@ -72,9 +72,7 @@ _SCANNER = re.compile(
 
 def _tokens(expr: str) -> list[tuple[str, str]]:
     return [
-        (m.lastgroup or "", m.group())
-        for m in _SCANNER.finditer(expr)
-        if not m.group().isspace()
+        (m.lastgroup or "", m.group()) for m in _SCANNER.finditer(expr) if not m.group().isspace()
     ]
 
 
@@ -82,30 +80,29 @@ def metric_names(expr: str) -> set[str]:
     """Every metric name a PromQL expression selects."""
     tokens = _tokens(expr)
     names: set[str] = set()
-    depth_skip: list[str] = []  # closing brackets of groups whose identifiers are labels
-    i = 0
-    while i < len(tokens):
-        kind, text = tokens[i]
-        nxt = tokens[i + 1][1] if i + 1 < len(tokens) else ""
+    # One entry per open bracket: True when identifiers inside are labels, not metrics.
+    label_groups: list[bool] = []
+    for i, (kind, text) in enumerate(tokens):
+        previous = tokens[i - 1][1] if i > 0 else ""
+        following = tokens[i + 1][1] if i + 1 < len(tokens) else ""
         if kind == "open":
-            # Label matchers, ranges and grouping label lists hold no metric names.
-            labels_follow = text in "{[" or (i > 0 and tokens[i - 1][1] in _GROUPING)
-            depth_skip.append(text if labels_follow else "")
-        elif kind == "close":
-            if depth_skip:
-                depth_skip.pop()
-        elif kind == "ident" and not any(depth_skip):
-            if text not in _GROUPING and text not in _KEYWORDS and nxt != "(":
-                names.add(text)
-        i += 1
+            label_groups.append(text in "{[" or previous in _GROUPING)
+        elif kind == "close" and label_groups:
+            label_groups.pop()
+        elif (
+            kind == "ident"
+            and not any(label_groups)
+            and text not in _GROUPING | _KEYWORDS
+            and following != "("
+        ):
+            names.add(text)
     return names
 
 
 def known_metrics() -> set[str]:
     """Contract metrics with histogram series names, plus Prometheus' own `up`."""
-    histogram_series = {
-        f"{base}{suffix}" for base in CONTRACT_HISTOGRAMS for suffix in ("_bucket", "_sum", "_count")
-    }
+    suffixes = ("_bucket", "_sum", "_count")
+    histogram_series = {f"{base}{suffix}" for base in CONTRACT_HISTOGRAMS for suffix in suffixes}
     return set(CONTRACT_METRICS) | histogram_series | PROMETHEUS_SERIES
 
 
