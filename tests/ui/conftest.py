@@ -1,0 +1,81 @@
+"""UI test fixtures: a stub upstream and the real UI service, each a real process."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from tests.support.procs import ROOT, Proc, Service, free_port, wait_for_http
+from tests.ui.stub_upstream import command
+
+TOKEN = "ui-test-admin-token-0123456789abcdef"
+
+
+def start_stub(tmp: Path, name: str = "stub") -> tuple[Proc, str]:
+    """The stub model+drift app on a free port, awaited until healthy."""
+    port = free_port()
+    proc = Proc(f"{name}-{port}", command(port), {}, tmp / f"{name}-{port}.log").start()
+    url = f"http://127.0.0.1:{port}"
+    wait_for_http(f"{url}/healthz", timeout=30, proc=proc.popen)
+    return proc, url
+
+
+def start_ui(tmp: Path, model_url: str, drift_url: str) -> Service:
+    """The real titanic-ui console script pointed at the given services."""
+    env = {
+        "APP_ENV": "test",
+        "ADMIN_TOKEN": TOKEN,
+        "LOG_LEVEL": "WARNING",
+        "UI_URL": f"http://127.0.0.1:{free_port()}",
+        "MODEL_URL": model_url,
+        "DRIFT_URL": drift_url,
+        "HTTP_TIMEOUT_SECONDS": "2",
+        "GRAFANA_URL": "http://grafana.example:3000",
+    }
+    # Not tests.support.procs.start_service: it passes a Proc where wait_for_http
+    # expects a Popen, so a crashing service surfaces as AttributeError.
+    binary = shutil.which("titanic-ui") or str(ROOT / ".venv" / "bin" / "titanic-ui")
+    port = env["UI_URL"].rsplit(":", 1)[1]
+    proc = Proc(f"titanic-ui-{port}", [binary], env, tmp / f"titanic-ui-{port}.log").start()
+    try:
+        wait_for_http(f"{env['UI_URL']}/healthz", timeout=60, proc=proc.popen)
+    except Exception as exc:
+        proc.stop()
+        raise RuntimeError(f"titanic-ui did not start: {exc}\n{proc.log_tail()}") from exc
+    return Service(proc, env["UI_URL"])
+
+
+@pytest.fixture(scope="session")
+def stub_url(artifacts_dir: Path) -> Iterator[str]:
+    """One stub process playing both the model and the drift service."""
+    proc, url = start_stub(artifacts_dir)
+    yield url
+    proc.stop()
+
+
+@pytest.fixture(scope="session")
+def ui_url(artifacts_dir: Path, stub_url: str) -> Iterator[str]:
+    """The UI service with both upstreams up."""
+    service = start_ui(artifacts_dir, stub_url, stub_url)
+    yield service.url
+    service.stop()
+
+
+@dataclass
+class OutageSetup:
+    ui_url: str
+    model: Proc
+
+
+@pytest.fixture
+def ui_with_own_model(artifacts_dir: Path, stub_url: str) -> Iterator[OutageSetup]:
+    """A UI whose model service is a private process the test may stop."""
+    model, model_url = start_stub(artifacts_dir, "model-stub")
+    service = start_ui(artifacts_dir, model_url, stub_url)
+    yield OutageSetup(service.url, model)
+    service.stop()
+    model.stop()
