@@ -13,16 +13,18 @@ import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from functools import cached_property
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sklearn.pipeline import Pipeline
 
 from model_service.explain import Explanation, TreeExplainer
-from model_service.inference import OnnxModel
 from model_service.metrics import MODEL_LOAD_FAILURES, record_model
 from titanic_common.features import PassengerFeatures
 from titanic_common.health import CheckResult
 from titanic_common.logging import get_logger
+
+if TYPE_CHECKING:
+    from model_service.inference import OnnxModel
 
 log = get_logger(__name__)
 
