@@ -131,7 +131,7 @@ def start_service(script: str, url_var: str, env: dict[str, str], tmp: Path) -> 
     proc = Proc(script, [binary], env, tmp / f"{script}.log").start()
     url = env[url_var]
     try:
-        wait_for_http(f"{url}/healthz", timeout=60, proc=proc)
+        wait_for_http(f"{url}/healthz", timeout=60, proc=proc.popen)
     except Exception as exc:
         proc.stop()
         raise RuntimeError(f"{script} did not start: {exc}\n{proc.log_tail()}") from exc
