@@ -13,6 +13,7 @@ from pydantic import ValidationError
 
 from tests.monitoring.dashboards import Dashboard, all_targets, dashboard_files, load_dashboard
 from tests.monitoring.promql import GRAFANA_DIR, known_metrics, metric_names, recorded_names
+from tests.monitoring.promtool import run_promtool
 
 PROVISIONING = GRAFANA_DIR / "provisioning"
 EXPECTED_TITLES = {"ML overview", "Services", "Feature store", "Pipelines"}
@@ -82,6 +83,17 @@ def test_every_query_uses_only_known_metrics() -> None:
         for board, panel, target in all_targets()
     }
     assert {where: names for where, names in unknown.items() if names} == {}
+
+
+def test_every_query_is_valid_promql(promtool: str, tmp_path: Path) -> None:
+    """promtool parses each panel query, written as a recording rule."""
+    rules = [
+        {"record": f"dashboard:query:{i}", "expr": target.expr}
+        for i, (_, _, target) in enumerate(all_targets())
+    ]
+    path = tmp_path / "dashboard_queries.yml"
+    path.write_text(yaml.safe_dump({"groups": [{"name": "dashboards", "rules": rules}]}))
+    run_promtool(promtool, "check", "rules", path)
 
 
 def test_dashboard_model_rejects_a_panel_without_datasource() -> None:

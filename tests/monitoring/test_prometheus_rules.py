@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import re
-import shutil
-import subprocess
 from collections import defaultdict
 from pathlib import Path
 
@@ -21,6 +19,7 @@ from tests.monitoring.promql import (
     metric_names,
     recorded_names,
 )
+from tests.monitoring.promtool import run_promtool
 
 CONFIGS = (PROMETHEUS_DIR / "prometheus.yml", PROMETHEUS_DIR / "prometheus.compose.yml")
 RULE_TESTS = sorted((PROMETHEUS_DIR / "tests").glob("*.yml"))
@@ -35,24 +34,6 @@ REQUIRED_ALERTS = {
     "ModelNotReady",
 }
 RUNBOOK = ROOT / "docs" / "monitoring.md"
-
-
-@pytest.fixture(scope="module")
-def promtool() -> str:
-    """Path of promtool; a missing promtool is a failure, never a skip."""
-    path = shutil.which("promtool") or "/usr/bin/promtool"
-    if not Path(path).exists():
-        pytest.fail("promtool not found: apt-get install prometheus")
-    return path
-
-
-def run_promtool(promtool: str, *args: str | Path) -> str:
-    result = subprocess.run(
-        [promtool, *map(str, args)], capture_output=True, text=True, timeout=120, check=False
-    )
-    output = result.stdout + result.stderr
-    assert result.returncode == 0, f"promtool {' '.join(map(str, args))} failed:\n{output}"
-    return output
 
 
 def alert_rules() -> list[dict]:
