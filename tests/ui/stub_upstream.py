@@ -44,7 +44,7 @@ METRICS = {
     "roc_points": ROC_POINTS,
 }
 PRODUCTION = {
-    "version": VERSION,
+    "version": int(VERSION),
     "status": "production",
     "created_at": "2026-11-20T10:00:00Z",
     "promoted_at": "2026-11-20T10:05:00Z",
@@ -105,8 +105,8 @@ def build_app() -> FastAPI:
             {
                 "survival_probability": round(min(p, 0.97), 3),
                 "survived": p >= 0.5,
-                "model_version": VERSION,
-                "prediction_id": "pred-123",
+                "model_version": int(VERSION),
+                "prediction_id": "7f1c2d4e-8a9b-4c3d-9e8f-0a1b2c3d4e5f",
                 "explanation": {"base_value": 0.38, "contributions": contributions}
                 if explain
                 else None,
@@ -132,7 +132,7 @@ def build_app() -> FastAPI:
             "threshold": 0.05,
             "window_observations": 180,
             "window_size": 200,
-            "reference_version": VERSION,
+            "reference_version": int(VERSION),
             "reference_rows": 1047,
             "detector": "ks",
             "checked_at": "2026-11-26T12:00:00Z",
@@ -145,7 +145,7 @@ def build_app() -> FastAPI:
             {
                 "id": 2,
                 "checked_at": "2026-11-26T12:00:00Z",
-                "model_version": VERSION,
+                "model_version": int(VERSION),
                 "window_size": 200,
                 "detector": "ks",
                 "p_values": P_VALUES,
@@ -155,7 +155,7 @@ def build_app() -> FastAPI:
             {
                 "id": 1,
                 "checked_at": "2026-11-25T12:00:00Z",
-                "model_version": VERSION,
+                "model_version": int(VERSION),
                 "window_size": 200,
                 "detector": "ks",
                 "p_values": {"age": 0.5, "fare": 0.4},
@@ -167,20 +167,27 @@ def build_app() -> FastAPI:
 
     @app.get("/drift/reference/summary")
     async def read_summary() -> dict:
-        """One numeric and one categorical feature."""
-        return {
+        """The drift service's ReferenceSummary: counts per labelled bin."""
+        features = {
             "fare": {
                 "kind": "numeric",
-                "bins": [0, 10, 20, 50, 100, 600],
-                "reference": [0.35, 0.25, 0.2, 0.12, 0.08],
-                "current": [0.1, 0.15, 0.25, 0.3, 0.2],
+                "bins": ["0-7.75", "7.75-10.5", "10.5-26", "26-52", "52-512", "missing"],
+                "edges": [0, 7.75, 10.5, 26, 52, 512],
+                "reference": [260, 210, 200, 190, 187, 1],
+                "current": [20, 25, 40, 55, 40, 0],
             },
             "sex": {
                 "kind": "categorical",
-                "categories": ["female", "male"],
-                "reference": [0.36, 0.64],
-                "current": [0.4, 0.6],
+                "bins": ["female", "male"],
+                "reference": [372, 675],
+                "current": [80, 100],
             },
+        }
+        return {
+            "reference_version": int(VERSION),
+            "reference_rows": 1047,
+            "window_observations": 180,
+            "features": features,
         }
 
     return app

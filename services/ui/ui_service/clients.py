@@ -126,17 +126,20 @@ class DriftEvents(_Tolerant):
 
 
 class FeatureSummary(_Tolerant):
+    """One feature's histogram: `bins` are labels (or numeric edges in older answers)."""
+
     kind: Literal["numeric", "categorical"] | None = None
-    bins: list[float] = []
+    bins: list[str | float] = []
     categories: list[str] = []
     reference: list[float] = []
     current: list[float] = []
 
     def labels(self) -> list[str]:
-        """One label per bar: the category, or the bin's lower edge."""
+        """One label per bar: the bin's own label, the category, or the lower edge."""
         if self.categories:
             return self.categories
-        return [f"{edge:g}" for edge in self.bins[: len(self.reference)]]
+        labels = [b if isinstance(b, str) else f"{b:g}" for b in self.bins]
+        return labels[: len(self.reference)]
 
 
 def _error_message(response: httpx.Response) -> str:

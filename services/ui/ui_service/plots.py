@@ -7,9 +7,12 @@ container through its viewBox, and escapes any text it draws.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Sequence
 
 from markupsafe import Markup, escape
+
+_ID_UNSAFE = re.compile(r"[^A-Za-z0-9_-]")
 
 INK = "#1b1f24"
 MUTED = "#57606a"
@@ -32,6 +35,7 @@ def _text(x: float, y: float, content: object, *, anchor: str = "middle", **attr
 
 
 def _svg(width: int, height: int, title: str, desc: str, body: Sequence[str], key: str) -> Markup:
+    key = _ID_UNSAFE.sub("-", key)
     return Markup(
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" '
         f'role="img" aria-labelledby="{key}-t {key}-d" class="plot" '
@@ -164,7 +168,11 @@ def histogram_svg(
 
     ref, cur = shares(reference), shares(current)
     count = max(len(labels), 1)
-    width, height, left, bottom, top = max(300, 34 * count + 60), 190, 40, 40, 24
+    # Long bin labels ("7.9-14.5") would overlap side by side, so they are slanted.
+    slanted = any(len(label) > 6 for label in labels)
+    width, left, top = max(360, 34 * count + 60), 40, 24
+    bottom = 62 if slanted else 40
+    height = 150 + bottom
     slot = (width - left - 10) / count
     peak = max([*ref, *cur, 0.01])
     scale = (height - top - bottom) / peak
@@ -188,7 +196,12 @@ def histogram_svg(
                 f'<rect x="{_fmt(x + offset)}" y="{_fmt(height - bottom - h)}" '
                 f'width="{_fmt(bar)}" height="{_fmt(h)}" fill="{color}"/>'
             )
-        body.append(_text(x + slot / 2, height - bottom + 15, label, font_size="10"))
+        lx, ly = x + slot / 2, height - bottom + 15
+        if slanted:
+            turn = f"rotate(-35 {_fmt(lx)} {_fmt(ly)})"
+            body.append(_text(lx, ly, label, anchor="end", font_size="10", transform=turn))
+        else:
+            body.append(_text(lx, ly, label, font_size="10"))
     desc = f"Share of passengers per {feature} value, training data against recent inputs."
     return _svg(width, height, f"Distribution of {feature}", desc, body, f"h-{feature}")
 
