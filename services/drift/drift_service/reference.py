@@ -19,6 +19,7 @@ from pydantic import ValidationError
 
 from drift_service.detectors import Backend, Detector, build_detector
 from drift_service.encoding import encode
+from titanic_common.feature_client import AsyncFeatureStoreClient
 from titanic_common.features import FEATURE_NAMES, FEATURE_VIEW_VERSION, PassengerFeatures
 from titanic_common.logging import get_logger
 
@@ -66,16 +67,11 @@ def parse_export_row(row: dict) -> PassengerFeatures:
 
 async def export_rows(feature_store_url: str, model: ProductionModel) -> AsyncIterator[dict]:
     """Stream the model's feature view from the feature store's NDJSON export."""
-    from titanic_common.feature_client import AsyncFeatureStoreClient
-
-    client = AsyncFeatureStoreClient(feature_store_url, feature_view=model.feature_view)
-    try:
-        async for row in client.iter_export():
+    # The export serves the view's latest version; load_model warns when that is not
+    # the version the model was trained on.
+    async with AsyncFeatureStoreClient(feature_store_url, feature_view=model.feature_view) as fs:
+        async for row in fs.iter_export():
             yield row
-    finally:
-        close = getattr(client, "aclose", None)
-        if close is not None:
-            await close()
 
 
 class ReferenceHolder:

@@ -18,6 +18,8 @@ from redis.asyncio import Redis
 from titanic_common.features import PassengerFeatures
 
 KEY_PREFIX = "drift:window"
+OBSERVATIONS_KEY = f"{KEY_PREFIX}:observations"
+TOTAL_KEY = f"{KEY_PREFIX}:total"
 
 
 @dataclass(frozen=True)
@@ -43,8 +45,8 @@ class RedisWindow:
         self.size = size
         self.check_every = check_every
         self.min_window = min_window
-        self.list_key = f"{KEY_PREFIX}:observations"
-        self.count_key = f"{KEY_PREFIX}:total"
+        self.list_key = OBSERVATIONS_KEY
+        self.count_key = TOTAL_KEY
 
     async def add(self, observations: Sequence[PassengerFeatures]) -> Intake:
         """Append a batch (newest first in Redis) and say whether a check is due."""
