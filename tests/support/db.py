@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import uuid
+from urllib.parse import urlsplit, urlunsplit
 
 import psycopg
 from psycopg import sql
@@ -20,7 +21,7 @@ def create_database(prefix: str = "titanic_test") -> str:
     name = f"{prefix}_{uuid.uuid4().hex[:10]}"
     with psycopg.connect(ADMIN_DSN, autocommit=True) as conn:
         conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-    return psycopg.conninfo.make_conninfo(ADMIN_DSN, dbname=name)
+    return urlunsplit(urlsplit(ADMIN_DSN)._replace(path=f"/{name}"))
 
 
 def create_migrated_database(prefix: str = "titanic_test") -> str:
