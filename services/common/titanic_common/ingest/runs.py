@@ -1,0 +1,48 @@
+"""ingestion_runs bookkeeping: which object generations are done, and run outcomes."""
+
+from __future__ import annotations
+
+import psycopg
+
+from titanic_common.logging import get_logger
+
+log = get_logger(__name__)
+
+
+def loaded_generations(dsn: str, uris: list[str]) -> set[tuple[str, str]]:
+    """(source_uri, source_generation) pairs among `uris` with a succeeded run."""
+    if not uris:
+        return set()
+    with psycopg.connect(dsn, connect_timeout=10) as conn:
+        rows = conn.execute(
+            "SELECT source_uri, source_generation FROM ingestion_runs"
+            " WHERE status = 'succeeded' AND source_uri = ANY(%s)",
+            (uris,),
+        ).fetchall()
+    return {(uri, gen) for uri, gen in rows}
+
+
+def record_failed_run(
+    dsn: str, *, dag_run_id: str | None, uri: str, generation: str, checksum: str | None, error: str
+) -> int:
+    """A failed run with its reason, so the failure is visible next to the loads."""
+    with psycopg.connect(dsn, connect_timeout=10) as conn:
+        run_id = conn.execute(
+            "INSERT INTO ingestion_runs (dag_run_id, source_uri, source_generation,"
+            " source_checksum, status, error, finished_at)"
+            " VALUES (%s, %s, %s, %s, 'failed', %s, now()) RETURNING id",
+            (dag_run_id, uri, generation, checksum, error),
+        ).fetchone()[0]
+    log.warning("ingestion_run_failed", run_id=run_id, uri=uri, error=error)
+    return run_id
+
+
+def finish_run(dsn: str, run_id: int, *, error: str | None = None) -> None:
+    """Mark a run succeeded (no error) or failed (with the error) and stamp finished_at."""
+    status = "failed" if error else "succeeded"
+    with psycopg.connect(dsn, connect_timeout=10) as conn:
+        conn.execute(
+            "UPDATE ingestion_runs SET status = %s, error = %s, finished_at = now() WHERE id = %s",
+            (status, error, run_id),
+        )
+    log.info("ingestion_run_finished", run_id=run_id, status=status)

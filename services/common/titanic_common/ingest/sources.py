@@ -1,0 +1,113 @@
+"""GCS side of ingestion: list objects not loaded yet, download one with checksums."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from pydantic import BaseModel
+
+from titanic_common.logging import get_logger
+
+if TYPE_CHECKING:
+    import gcsfs
+
+log = get_logger(__name__)
+
+CHUNK_BYTES = 1024 * 1024
+
+
+class SourceObject(BaseModel):
+    """One object in the bucket, pinned to a generation."""
+
+    uri: str
+    generation: str
+    size: int
+    md5: str | None = None  # base64, as GCS reports it; absent for composite objects
+    crc32c: str | None = None  # base64, big-endian
+    updated: str | None = None
+
+
+class DownloadedFile(BaseModel):
+    """A verified local copy of a source object."""
+
+    source: SourceObject
+    path: str
+    sha256: str
+
+
+class ChecksumMismatchError(RuntimeError):
+    """The bytes received are not the bytes GCS holds."""
+
+
+def list_objects(fs: gcsfs.GCSFileSystem, bucket: str, prefix: str) -> list[SourceObject]:
+    """Every .csv object under gs://bucket/prefix, oldest first."""
+    found = fs.find(f"{bucket}/{prefix}", detail=True)
+    objects = []
+    for path, info in found.items():
+        if info.get("type") != "file" or not path.lower().endswith(".csv"):
+            log.info("object_skipped", path=path, reason="not a .csv file")
+            continue
+        objects.append(
+            SourceObject(
+                uri=f"gs://{path}",
+                generation=str(info["generation"]),
+                size=int(info["size"]),
+                md5=info.get("md5Hash"),
+                crc32c=info.get("crc32c"),
+                updated=str(info.get("updated") or ""),
+            )
+        )
+    return sorted(objects, key=lambda o: (o.updated or "", o.uri))
+
+
+def select_new(objects: list[SourceObject], loaded: set[tuple[str, str]]) -> list[SourceObject]:
+    """Objects whose (uri, generation) has no successful ingestion run."""
+    return [o for o in objects if (o.uri, o.generation) not in loaded]
+
+
+def _crc32c_b64(data_crc: int) -> str:
+    return base64.b64encode(data_crc.to_bytes(4, "big")).decode()
+
+
+def download(fs: gcsfs.GCSFileSystem, obj: SourceObject, dest: Path) -> DownloadedFile:
+    """Stream `obj` to `dest`, verifying GCS's md5 or crc32c; records the sha256."""
+    import google_crc32c
+
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    sha256, md5, crc = (
+        hashlib.sha256(),
+        hashlib.md5(usedforsecurity=False),
+        google_crc32c.Checksum(),
+    )
+    size = 0
+    opened = fs.open(obj.uri, "rb", generation=obj.generation, block_size=CHUNK_BYTES)
+    with opened as src, dest.open("wb") as out:
+        while chunk := src.read(CHUNK_BYTES):
+            out.write(chunk)
+            sha256.update(chunk)
+            md5.update(chunk)
+            crc.update(chunk)
+            size += len(chunk)
+    _verify(
+        obj,
+        size,
+        base64.b64encode(md5.digest()).decode(),
+        _crc32c_b64(int.from_bytes(crc.digest(), "big")),
+    )
+    log.info("object_downloaded", uri=obj.uri, generation=obj.generation, bytes=size)
+    return DownloadedFile(source=obj, path=str(dest), sha256=sha256.hexdigest())
+
+
+def _verify(obj: SourceObject, size: int, md5: str, crc32c: str) -> None:
+    problems = []
+    if size != obj.size:
+        problems.append(f"size {size} != {obj.size}")
+    if obj.md5 and md5 != obj.md5:
+        problems.append(f"md5 {md5} != {obj.md5}")
+    if obj.crc32c and crc32c != obj.crc32c:
+        problems.append(f"crc32c {crc32c} != {obj.crc32c}")
+    if problems:
+        raise ChecksumMismatchError(f"{obj.uri}#{obj.generation}: " + ", ".join(problems))
