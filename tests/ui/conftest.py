@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
-from tests.support.procs import ROOT, Proc, Service, free_port, wait_for_http
+from tests.support.procs import Proc, Service, free_port, start_service, wait_for_http
 from tests.ui.stub_upstream import command
 
 TOKEN = "ui-test-admin-token-0123456789abcdef"
@@ -36,17 +35,7 @@ def start_ui(tmp: Path, model_url: str, drift_url: str) -> Service:
         "HTTP_TIMEOUT_SECONDS": "2",
         "GRAFANA_URL": "http://grafana.example:3000",
     }
-    # Not tests.support.procs.start_service: it passes a Proc where wait_for_http
-    # expects a Popen, so a crashing service surfaces as AttributeError.
-    binary = shutil.which("titanic-ui") or str(ROOT / ".venv" / "bin" / "titanic-ui")
-    port = env["UI_URL"].rsplit(":", 1)[1]
-    proc = Proc(f"titanic-ui-{port}", [binary], env, tmp / f"titanic-ui-{port}.log").start()
-    try:
-        wait_for_http(f"{env['UI_URL']}/healthz", timeout=60, proc=proc.popen)
-    except Exception as exc:
-        proc.stop()
-        raise RuntimeError(f"titanic-ui did not start: {exc}\n{proc.log_tail()}") from exc
-    return Service(proc, env["UI_URL"])
+    return start_service("titanic-ui", "UI_URL", env, tmp)
 
 
 @pytest.fixture(scope="session")
