@@ -48,6 +48,7 @@ class _Counts:
 
 
 RAW_PREFIX_CHARS = 200
+SNIFF_BYTES = 8192
 
 
 def _lines(src: IO[bytes], max_bytes: int):
@@ -108,6 +109,9 @@ def validate_file(
         valid_out.open("w", newline="", encoding="utf-8") as valid_file,
         rejects_out.open("w", newline="", encoding="utf-8") as rejects_file,
     ):
+        if b"\x00" in raw.read(SNIFF_BYTES):
+            raise FileContractError("binary content (NUL bytes) at the start; not a CSV file")
+        raw.seek(0)
         lines = _lines(raw, max_line_bytes)
         fields = _read_header(lines)
         valid, rejects = csv.writer(valid_file), csv.writer(rejects_file)
