@@ -93,6 +93,14 @@ def build_app() -> FastAPI:
         if body.get("name") == "Outage, Mr. Simulated":
             error = {"code": "dependency_unavailable", "message": "no production model yet"}
             return JSONResponse({"error": error}, status_code=503)
+        if body.get("name") == "Reject, Mr. Upstream":
+            errors = [{"field": "age", "message": "too old for this model", "type": "less_than"}]
+            error = {
+                "code": "validation_error",
+                "message": "invalid input: age",
+                "details": {"fields": ["age"], "errors": errors},
+            }
+            return JSONResponse({"error": error}, status_code=422)
         p = 0.2 + 0.5 * (body.get("sex") == "female") + 0.1 * (3 - int(body.get("pclass", 3)))
         contributions = {
             "sex": 0.25 if body.get("sex") == "female" else -0.2,

@@ -138,3 +138,14 @@ def test_form_is_usable_on_a_phone(browser: Browser, ui_url: str):
     width = page.evaluate("document.documentElement.scrollWidth")
     context.close()
     assert width <= 375
+
+
+def test_form_works_from_the_keyboard(page: Page, ui_url: str):
+    page.goto(ui_url + "/")
+    page.keyboard.press("Tab")
+    expect(page.get_by_role("link", name="Skip to content")).to_be_focused()
+    page.get_by_label("Age in years").focus()
+    page.keyboard.press("Control+A")
+    page.keyboard.type("7")
+    page.keyboard.press("Enter")
+    expect(page.get_by_test_id("probability")).to_be_visible()

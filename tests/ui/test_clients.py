@@ -9,7 +9,12 @@ import pytest
 from tests.support.procs import free_port
 from titanic_common.features import RawPassenger
 from titanic_common.http import async_client
-from ui_service.clients import DriftClient, ModelClient, ServiceUnavailableError
+from ui_service.clients import (
+    DriftClient,
+    InputRejectedError,
+    ModelClient,
+    ServiceUnavailableError,
+)
 
 PASSENGER = RawPassenger(pclass=1, sex="female", age=29, fare=80, embarked="S")
 
@@ -38,6 +43,13 @@ async def test_model_503_becomes_unavailable_with_its_message(model: ModelClient
     outage = PASSENGER.model_copy(update={"name": "Outage, Mr. Simulated"})
     with pytest.raises(ServiceUnavailableError, match="no production model yet"):
         await model.predict(outage)
+
+
+async def test_model_422_names_the_fields(model: ModelClient):
+    rejected = PASSENGER.model_copy(update={"name": "Reject, Mr. Upstream"})
+    with pytest.raises(InputRejectedError) as caught:
+        await model.predict(rejected)
+    assert caught.value.fields == {"age": "too old for this model"}
 
 
 async def test_registry_lists_versions_with_metrics(model: ModelClient):

@@ -59,6 +59,14 @@ def test_invalid_input_is_422_with_the_field_message(browser_like: httpx.Client)
     assert 'id="age-error"' in response.text and 'value="-3"' in response.text
 
 
+def test_model_service_rejection_shows_on_the_field(browser_like: httpx.Client):
+    token = token_of(browser_like.get("/").text)
+    data = {**FORM, "name": "Reject, Mr. Upstream", "csrf_token": token}
+    response = browser_like.post("/predict", data=data)
+    assert response.status_code == 422
+    assert 'id="age-error"' in response.text and "Reject, Mr. Upstream" in response.text
+
+
 def test_pages_are_locked_down_and_serve_their_own_assets(browser_like: httpx.Client):
     page = browser_like.get("/models")
     policy = page.headers["content-security-policy"]
