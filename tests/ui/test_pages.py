@@ -105,3 +105,10 @@ def test_readiness_names_the_missing_services(ui_without_upstreams: str):
     assert response.status_code == 503
     checks = response.json()["checks"]
     assert not checks["model"]["ok"] and not checks["drift"]["ok"]
+
+
+def test_unknown_page_is_an_html_404_for_browsers_and_json_for_apis(ui_url: str):
+    page = httpx.get(f"{ui_url}/nope", headers={"accept": "text/html"})
+    assert page.status_code == 404 and "Page not found" in page.text
+    api = httpx.get(f"{ui_url}/nope", headers={"accept": "application/json"})
+    assert api.status_code == 404 and api.json()["error"]["code"] == "not_found"

@@ -15,6 +15,7 @@ from titanic_common.health import http_check
 from titanic_common.http import async_client
 from ui_service.clients import DriftClient, ModelClient
 from ui_service.csrf import CsrfProtect
+from ui_service.error_pages import install_error_pages
 from ui_service.routes.pages import router as pages_router
 from ui_service.security import install_security
 from ui_service.settings import get_settings
@@ -48,6 +49,7 @@ def build_app() -> FastAPI:
     app.state.templates = Jinja2Templates(directory=PACKAGE_DIR / "templates")
     app.state.csrf = CsrfProtect(settings.csrf_secret(), settings.CSRF_MAX_AGE_SECONDS)
     install_security(app)
+    install_error_pages(app)
     app.mount("/static", StaticFiles(directory=PACKAGE_DIR / "static"), name="static")
     app.include_router(pages_router)
     return app
