@@ -205,9 +205,15 @@ class SinkWorker:
                 )
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, self.config.retry_max_seconds)
+                self._top_up(batch)
             else:
                 self.delivered.inc(len(batch))
                 return
+
+    def _top_up(self, batch: list[PredictionRecord]) -> None:
+        # After an outage the backlog goes out in full batches, not one held batch at a time.
+        while len(batch) < self.config.batch_size and not self.queue.empty():
+            batch.append(self.queue.get_nowait())
 
     def count_undelivered(self) -> int:
         """At the end of shutdown: count what is still queued or being sent as dropped."""

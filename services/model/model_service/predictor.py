@@ -158,3 +158,27 @@ class ModelHolder:
         if self.failure:
             detail += f"; {self.failure}"
         return CheckResult(True, detail)
+
+
+def registry_fetcher(settings: Any) -> FetchProduction:
+    """Ask the registry (model_versions) which version is in production."""
+    from model_service import registry
+
+    async def fetch() -> ProductionRef | None:
+        row = await asyncio.to_thread(registry.get_production, settings.DATABASE_URL)
+        return None if row is None else ProductionRef.from_row(row)
+
+    return fetch
+
+
+def artifact_loader(settings: Any) -> LoadModel:
+    """Read a version's ONNX graph (checked against its sha256) and sklearn pipeline."""
+    from model_service import artifacts
+    from model_service.inference import OnnxModel
+
+    def load(ref: ProductionRef) -> LoadedModel:
+        onnx_bytes = artifacts.load_onnx(ref.artifact_uri, ref.artifact_sha256)
+        pipeline = artifacts.load_pipeline(ref.artifact_uri)
+        return LoadedModel(ref, OnnxModel(onnx_bytes), pipeline)
+
+    return load

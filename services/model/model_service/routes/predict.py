@@ -2,19 +2,27 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
-from collections.abc import Callable, Coroutine, Sequence
+from collections.abc import AsyncIterator, Callable, Coroutine, Sequence
+from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi import APIRouter, Depends, FastAPI, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
 from fastapi.exceptions import RequestValidationError
 from fastapi.routing import APIRoute
 
-from model_service.feed import PredictionFeed, PredictionRecord
+from model_service.feed import FeedConfig, PredictionFeed, PredictionRecord
 from model_service.metrics import PREDICTIONS
-from model_service.predictor import NO_MODEL, LoadedModel
+from model_service.predictor import (
+    NO_MODEL,
+    LoadedModel,
+    ModelHolder,
+    artifact_loader,
+    registry_fetcher,
+)
 from model_service.schemas import (
     UNION_TAGS,
     BatchPredictionOut,
@@ -26,7 +34,9 @@ from model_service.schemas import (
     PredictRequest,
 )
 from titanic_common.errors import AppError, DependencyUnavailableError, NotFoundError
+from titanic_common.feature_client import AsyncFeatureStoreClient
 from titanic_common.features import FEATURE_NAMES, PassengerFeatures, compute_features
+from titanic_common.http import async_client
 
 SURVIVED_THRESHOLD = 0.5
 
@@ -65,18 +75,18 @@ def prediction_feed(request: Request) -> PredictionFeed:
     return request.app.state.prediction_feed
 
 
-def feature_client(request: Request) -> Any:
+def feature_client(request: Request) -> AsyncFeatureStoreClient:
     return request.app.state.feature_client
 
 
 ModelDep = Annotated[LoadedModel, Depends(current_model)]
 FeedDep = Annotated[PredictionFeed, Depends(prediction_feed)]
-FeatureClientDep = Annotated[Any, Depends(feature_client)]
+FeatureClientDep = Annotated[AsyncFeatureStoreClient, Depends(feature_client)]
 ExplainQuery = Annotated[bool, Query(description="Add per-feature contributions")]
 
 
 async def resolve_features(
-    passengers: Sequence[PassengerAttributes | PassengerRef], client: Any
+    passengers: Sequence[PassengerAttributes | PassengerRef], client: AsyncFeatureStoreClient
 ) -> list[PassengerFeatures]:
     """Features per passenger: computed from attributes, or read from the feature store."""
     ids = [p.passenger_id for p in passengers if isinstance(p, PassengerRef)]
@@ -170,3 +180,46 @@ async def predict_batch(
     wants = explain or body.explain or any(p.explain for p in body.passengers)
     outs = await score(model, rows, wants, "batch", feed)
     return BatchPredictionOut(model_version=model.version, predictions=outs)
+
+
+def feed_config(settings: Any) -> FeedConfig:
+    """Feed limits from the service settings."""
+    return FeedConfig(
+        queue_size=settings.FEED_QUEUE_SIZE,
+        batch_size=settings.FEED_BATCH_SIZE,
+        flush_seconds=settings.FEED_FLUSH_SECONDS,
+        retry_max_seconds=settings.FEED_RETRY_MAX_SECONDS,
+        shutdown_seconds=settings.FEED_SHUTDOWN_SECONDS,
+    )
+
+
+@asynccontextmanager
+async def prediction_state(app: FastAPI) -> AsyncIterator[None]:
+    """Model holder, feature-store client and feed for the prediction routes; the feed is
+    flushed on the way out. Used inside the service lifespan."""
+    settings = app.state.settings
+    token = settings.ADMIN_TOKEN
+    timeout = settings.HTTP_TIMEOUT_SECONDS
+    holder = ModelHolder(registry_fetcher(settings), artifact_loader(settings))
+    await holder.refresh()
+    feed = PredictionFeed(
+        async_client(
+            settings.DRIFT_URL, timeout=timeout, headers={"Authorization": f"Bearer {token}"}
+        ),
+        settings.DATABASE_URL,
+        feed_config(settings),
+    )
+    client = AsyncFeatureStoreClient(settings.FEATURE_STORE_URL, token, timeout=timeout)
+    app.state.model_holder = holder
+    app.state.prediction_feed = feed
+    app.state.feature_client = client
+    app.state.readiness_checks["model"] = holder.readiness
+    feed.start()
+    poller = asyncio.create_task(holder.poll(settings.MODEL_POLL_SECONDS), name="model-poll")
+    try:
+        yield
+    finally:
+        poller.cancel()
+        await asyncio.gather(poller, return_exceptions=True)
+        await feed.close()
+        await client.aclose()
