@@ -67,8 +67,9 @@ def drift_redis(artifacts_dir: Path) -> Iterator[RedisServer]:
 
 @pytest.fixture(scope="session")
 def drift_db() -> Iterator[str]:
-    """A database of our own: the production model row here is ours alone."""
+    """A database of our own whose production model (version 1) is ours alone."""
     dsn = create_migrated_database("titanic_drift_test")
+    promote(dsn, 1)
     yield dsn
     drop_database(dsn)
 
@@ -177,7 +178,6 @@ def drift(
     base_env, drift_redis: RedisServer, drift_db: str, feature_store: Service, artifacts_dir
 ) -> Iterator[DriftProcess]:
     """A drift process whose reference is model version 1 (the demo passengers)."""
-    promote(drift_db, 1)
     env = drift_env(base_env, drift_redis.url, drift_db, feature_store.url)
     process = DriftProcess(env, artifacts_dir / "drift").start()
     wait_until(lambda: ready(process.url), what="drift ready")

@@ -20,6 +20,7 @@ from drift_service.schemas import DriftStatus, EventPage, IntakeResponse, Refere
 from drift_service.summary import summarize
 from drift_service.windows import RedisWindow
 from titanic_common.errors import (
+    AppError,
     ConflictError,
     DependencyUnavailableError,
     PayloadTooLargeError,
@@ -74,14 +75,19 @@ class DriftMonitor:
             intake = await self.window.add(observations)
         metrics.OBSERVATIONS.inc(intake.accepted)
         metrics.WINDOW_OBSERVATIONS.set(intake.window_observations)
-        check = None
-        if intake.check_due and self.references.current is not None:
-            check = await self.check()
-        elif intake.check_due:
-            log.info("check_skipped", reason=self.references.problem)
+        check = await self._due_check() if intake.check_due else None
         return IntakeResponse(
             accepted=intake.accepted, window_observations=intake.window_observations, check=check
         )
+
+    async def _due_check(self) -> DriftEvent | None:
+        # The batch is in the window already: a check that cannot run must not turn the
+        # intake into an error (the sender would retry and count the batch twice).
+        try:
+            return await self.check()
+        except AppError as exc:
+            log.warning("check_skipped", reason=exc.message)
+            return None
 
     async def _window_matrix(self) -> np.ndarray:
         async with dependency("redis"):
