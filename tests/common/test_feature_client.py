@@ -143,3 +143,19 @@ async def test_service_answering_503_raises_dependency_unavailable(tmp_path: Pat
             list(c.iter_export())
     finally:
         service.stop()
+
+
+@pytest.mark.parametrize("fast", [True, False], ids=["orjson", "stdlib"])
+def test_bodies_send_nan_as_null_and_numpy_as_numbers(
+    fast: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import json
+
+    import numpy as np
+
+    if not fast:
+        monkeypatch.setattr(feature_client, "orjson", None)
+    body = {"rows": [{"age": float("nan"), "fare": np.float64("nan"), "n": np.int64(3)}]}
+    assert json.loads(feature_client._encode(body)) == {
+        "rows": [{"age": None, "fare": None, "n": 3}]
+    }

@@ -20,6 +20,11 @@ from urllib.parse import quote
 
 import httpx
 
+try:
+    import orjson
+except ImportError:  # e.g. the Airflow environment; the stdlib path behaves the same
+    orjson = None  # type: ignore[assignment]
+
 from titanic_common.errors import (
     AppError,
     ConflictError,
@@ -63,18 +68,35 @@ def _json_default(value: Any) -> Any:
 
 
 def _encode(body: Any) -> bytes:
-    return json.dumps(body, default=_json_default, allow_nan=False).encode()
+    if orjson is not None:
+        # orjson writes NaN as null itself and is several times faster on big pushes.
+        return orjson.dumps(body, default=_json_default, option=orjson.OPT_SERIALIZE_NUMPY)
+    return json.dumps(_without_nan(body), default=_json_default, allow_nan=False).encode()
 
 
-def _clean(row: Mapping[str, Any]) -> dict[str, Any]:
-    """A row as JSON-ready dict; NaN (pandas' missing value) becomes null."""
-    return {k: (None if v != v else v) for k, v in dict(row).items()}
+def _decode(content: bytes) -> Any:
+    return orjson.loads(content) if orjson is not None else json.loads(content)
+
+
+def _without_nan(value: Any) -> Any:
+    """NaN (pandas' missing value) as None, anywhere in a JSON-ready structure."""
+    if isinstance(value, float) and value != value:
+        return None
+    if isinstance(value, dict):
+        return {k: _without_nan(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_without_nan(v) for v in value]
+    return value
+
+
+def _as_dict(row: Mapping[str, Any]) -> dict[str, Any]:
+    return row if type(row) is dict else dict(row)
 
 
 def _error_from(response: httpx.Response) -> AppError:
     """The domain error for a non-2xx answer, carrying the server's message and details."""
     try:
-        error = response.json().get("error") or {}
+        error = _decode(response.content).get("error") or {}
     except (ValueError, AttributeError):
         error = {}
     message = error.get("message") or f"{SERVICE} answered {response.status_code}"
@@ -99,7 +121,7 @@ def _error_from(response: httpx.Response) -> AppError:
 def _answer(call: Call, response: httpx.Response) -> Any:
     """The JSON of a successful answer, None for an allowed 404, else the domain error."""
     if response.is_success:
-        return response.json()
+        return _decode(response.content)
     if response.status_code == 404 and call.missing_ok:
         return None
     raise _error_from(response)
@@ -121,7 +143,7 @@ class _Core:
         if not 1 <= batch_size <= 10_000:
             raise ValueError("batch_size must be between 1 and 10000")
         written = 0
-        for chunk in _chunks([_clean(row) for row in rows], batch_size):
+        for chunk in _chunks([_as_dict(row) for row in rows], batch_size):
             body = {"feature_view": self.feature_view, "rows": chunk}
             answer = yield Call("POST", "/push", body)
             written += int(answer["written"])
@@ -244,7 +266,7 @@ class FeatureStoreClient:
                     _answer(call, response)
                 for line in response.iter_lines():
                     if line:
-                        yield json.loads(line)
+                        yield _decode(line)
         except httpx.TransportError as exc:
             raise unavailable(SERVICE, exc) from exc
 
@@ -318,7 +340,7 @@ class AsyncFeatureStoreClient:
                     _answer(call, response)
                 async for line in response.aiter_lines():
                     if line:
-                        yield json.loads(line)
+                        yield _decode(line)
         except httpx.TransportError as exc:
             raise unavailable(SERVICE, exc) from exc
 

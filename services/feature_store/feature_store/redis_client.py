@@ -5,8 +5,10 @@ from __future__ import annotations
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 from redis.asyncio import Redis
+from redis.asyncio.connection import Connection
 from redis.asyncio.retry import Retry
 from redis.backoff import NoBackoff
+from redis.connection import HiredisRespSerializer
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
@@ -17,6 +19,19 @@ from titanic_common.logging import get_logger
 
 log = get_logger(__name__)
 OUTAGE_ERRORS = (RedisConnectionError, RedisTimeoutError, ConnectionError, TimeoutError)
+
+
+class HiredisPackingConnection(Connection):
+    """An asyncio connection that packs commands with hiredis, as the sync client does.
+
+    redis.asyncio packs every command in pure Python; on a push of thousands of HSETs
+    that was most of the request's time (about 4x the sync client's hiredis packer).
+    """
+
+    _serializer = HiredisRespSerializer()
+
+    def pack_command(self, *args):  # type: ignore[override]
+        return self._serializer.pack(*args)
 
 
 def create_redis(url: str, timeout_seconds: float) -> Redis:
@@ -31,6 +46,7 @@ def create_redis(url: str, timeout_seconds: float) -> Redis:
         socket_timeout=timeout_seconds,
         socket_connect_timeout=timeout_seconds,
         retry=Retry(NoBackoff(), 0),
+        connection_class=HiredisPackingConnection,
     )
 
 

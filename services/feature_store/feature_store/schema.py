@@ -11,9 +11,10 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import cached_property
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, NotRequired, Required
 
-from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, create_model, field_validator
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, field_validator
+from typing_extensions import TypedDict  # pydantic needs this one before Python 3.12
 
 from feature_store.keys import TIMESTAMP_FIELD
 from titanic_common.features import FEATURE_SCHEMA, FEATURE_VIEW, FEATURE_VIEW_VERSION
@@ -155,54 +156,49 @@ class FeatureView:
         return tuple(n for n, f in self.spec.features.items() if f.type == "bool")
 
     @cached_property
+    def _nullable_features(self) -> tuple[str, ...]:
+        return tuple(n for n, f in self.spec.features.items() if f.nullable)
+
+    @cached_property
     def _rows_adapter(self) -> TypeAdapter:
+        # A TypedDict validates to plain dicts: about half the cost of model instances.
         fields: dict[str, Any] = {
-            ENTITY_KEY: (int, Field(ge=0, le=2**53)),
-            EVENT_TIMESTAMP: (Annotated[datetime | None, Field(strict=False)], None),
+            ENTITY_KEY: Required[Annotated[int, Field(ge=0, le=2**53)]],
+            EVENT_TIMESTAMP: NotRequired[Annotated[datetime | None, Field(strict=False)]],
         }
         for name, spec in self.spec.features.items():
             kind = _PY_TYPES[spec.type]
-            fields[name] = (kind | None, None) if spec.nullable else (kind, ...)
-        row_model = create_model(  # type: ignore[call-overload]
-            f"{self.name}_v{self.version}_row",
-            __config__=ConfigDict(extra="forbid", strict=True),
-            **fields,
-        )
-        return TypeAdapter(list[row_model])
+            fields[name] = NotRequired[kind | None] if spec.nullable else Required[kind]
+        row_type = TypedDict(f"{self.name}_v{self.version}_row", fields)  # type: ignore[misc]
+        row_type.__pydantic_config__ = ConfigDict(extra="forbid", strict=True)  # type: ignore[attr-defined]
+        return TypeAdapter(list[row_type])
 
     def validate_rows(
         self, rows: list[dict[str, Any]], now: datetime
     ) -> tuple[list[EncodedRow], list[RowError]]:
         """Check every row against the schema; encode them only if all are valid."""
-        from pydantic import ValidationError
-
         try:
-            models = self._rows_adapter.validate_python(rows)
+            valid = self._rows_adapter.validate_python(rows)
         except ValidationError as exc:
             return [], [_row_error(err) for err in exc.errors()]
-        errors = _duplicate_ids(m.passenger_id for m in models)
+        errors = _duplicate_ids(row[ENTITY_KEY] for row in valid)
         if errors:
             return [], errors
         default_ts = format_timestamp(now)
-        return [self._encode(m.__dict__, default_ts) for m in models], []
+        return [self._encode(row, default_ts) for row in valid], []
 
     def _encode(self, row: dict[str, Any], default_ts: str) -> EncodedRow:
-        # redis-py turns int/float into their shortest round-trip text itself; only bool
-        # needs mapping to 1/0 (see encode_value, which the reader's decoders mirror).
-        mapping: dict[str, Any] = {}
-        nulls: list[str] = []
-        for name in self.feature_names:
-            value = row[name]
-            if value is None:
-                nulls.append(name)
-            else:
-                mapping[name] = value
+        # redis-py/hiredis write int and float as their shortest round-trip text; only
+        # bool needs mapping to 1/0 (the decoders mirror this). Nulls become deletions.
+        entity_id = row.pop(ENTITY_KEY)
+        stamp = row.pop(EVENT_TIMESTAMP, None)
+        mapping = {k: v for k, v in row.items() if v is not None}
         for name in self._bool_features:
             if name in mapping:
                 mapping[name] = int(mapping[name])
-        stamp = row[EVENT_TIMESTAMP]
+        nulls = tuple(n for n in self._nullable_features if n not in mapping)
         mapping[TIMESTAMP_FIELD] = format_timestamp(stamp) if stamp else default_ts
-        return EncodedRow(row[ENTITY_KEY], mapping, tuple(nulls))
+        return EncodedRow(entity_id, mapping, nulls)
 
     def decoders(self, names: Iterable[str] | None = None) -> list[tuple[bytes, Decoder]]:
         """(hash field, decoder) of the named features (default: all), in that order."""

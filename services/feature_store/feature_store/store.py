@@ -1,14 +1,16 @@
-"""Online store over Redis: pipelined writes and reads of one hash per entity.
+"""Online store over Redis: one hash per entity, batched so a request is one round trip.
 
-Every batch goes through one pipeline so a request costs one round trip, not one per
-entity. Pushes use MULTI/EXEC so a push is applied whole or not at all, even if Redis
-fails half-way; reads skip it (no atomicity needed, less work per command).
+Reads go through one pipeline(transaction=False): no atomicity needed, one round trip
+instead of one per entity. A push is one Lua script call: Redis runs it atomically (the
+push is applied whole, as with MULTI/EXEC) and answers once, where a pipeline of
+thousands of HSETs costs the asyncio client one awaited reply per command.
 """
 
 from __future__ import annotations
 
 import time
 from collections.abc import AsyncIterator, Sequence
+from itertools import chain
 
 from redis.asyncio import Redis
 
@@ -25,6 +27,34 @@ if #ids > 0 then
 end
 return #ids
 """
+# KEYS: index, expiry, then one entity hash per row.
+# ARGV: ttl (0 = none), expires_at, then per row:
+#   id, n, n field/value pairs, m, m null fields to delete.
+_PUSH_SCRIPT = """
+local ttl = tonumber(ARGV[1])
+local expires_at = ARGV[2]
+local i = 3
+for k = 3, #KEYS do
+  local key = KEYS[k]
+  local id = ARGV[i]
+  local n = tonumber(ARGV[i + 1])
+  i = i + 2
+  redis.call('HSET', key, unpack(ARGV, i, i + 2 * n - 1))
+  i = i + 2 * n
+  local m = tonumber(ARGV[i])
+  i = i + 1
+  if m > 0 then
+    redis.call('HDEL', key, unpack(ARGV, i, i + m - 1))
+    i = i + m
+  end
+  if ttl > 0 then
+    redis.call('EXPIRE', key, ttl)
+    redis.call('ZADD', KEYS[2], expires_at, id)
+  end
+  redis.call('ZADD', KEYS[1], id, id)
+end
+return redis.call('ZCARD', KEYS[1])
+"""
 PRUNE_BATCH = 1000
 EXPORT_PAGE = 500
 
@@ -37,26 +67,20 @@ class OnlineStore:
     def __init__(self, redis: Redis) -> None:
         self._redis = redis
         self._prune = redis.register_script(_PRUNE_SCRIPT)
+        self._push = redis.register_script(_PUSH_SCRIPT)
 
     async def push(self, view: FeatureView, rows: Sequence[EncodedRow]) -> int:
         """Write validated rows and index them; returns the view's entity count after."""
-        name, version, ttl = view.name, view.version, view.spec.ttl_seconds
-        pipe = self._redis.pipeline(transaction=True)
+        name, version, ttl = view.name, view.version, view.spec.ttl_seconds or 0
+        entity_keys = [keys.entity_key(name, version, row.entity_id) for row in rows]
+        args: list = [ttl, time.time() + ttl]
         for row in rows:
-            key = keys.entity_key(name, version, row.entity_id)
-            pipe.hset(key, mapping=row.mapping)
-            if row.nulls:
-                pipe.hdel(key, *row.nulls)
-            if ttl:
-                pipe.expire(key, ttl)
-        index = keys.index_key(name, version)
-        pipe.zadd(index, {row.entity_id: row.entity_id for row in rows})
-        if ttl:
-            expires_at = time.time() + ttl
-            pipe.zadd(keys.expiry_key(name, version), {r.entity_id: expires_at for r in rows})
-        pipe.zcard(index)
-        results = await pipe.execute()
-        return int(results[-1])
+            args += (row.entity_id, len(row.mapping))
+            args += chain.from_iterable(row.mapping.items())
+            args.append(len(row.nulls))
+            args += row.nulls
+        index, expiry = keys.index_key(name, version), keys.expiry_key(name, version)
+        return int(await self._push(keys=[index, expiry, *entity_keys], args=args))
 
     async def read(
         self, view: FeatureView, entity_ids: Sequence[int], names: Sequence[str] | None = None

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Annotated
 
 import orjson
 from fastapi import APIRouter, Depends
 from fastapi.responses import Response
 
+from feature_store.body import documented_body, json_body
 from feature_store.deps import RegistryDep, StoreDep, require_admin
 from feature_store.metrics import ENTITIES, ROWS_WRITTEN, record_lookups
 from feature_store.models import (
@@ -26,8 +28,17 @@ log = get_logger(__name__)
 MAX_REPORTED_ERRORS = 100
 
 
-@router.post("/push", response_model=PushResponse, dependencies=[Depends(require_admin)])
-async def push_features(body: PushRequest, registry: RegistryDep, store: StoreDep) -> PushResponse:
+@router.post(
+    "/push",
+    response_model=PushResponse,
+    dependencies=[Depends(require_admin)],
+    openapi_extra=documented_body(PushRequest),
+)
+async def push_features(
+    body: Annotated[PushRequest, Depends(json_body(PushRequest))],
+    registry: RegistryDep,
+    store: StoreDep,
+) -> PushResponse:
     """Validate every row against the view's schema, then write all of them or none."""
     view = await registry.get(body.feature_view, body.feature_view_version)
     rows, errors = view.validate_rows(body.rows, datetime.now(UTC))
