@@ -51,12 +51,15 @@ def _prepare_airflow(env: dict[str, str], rdir: Path) -> bool:
     aenv = airflow_env(env, rdir)
     ensure_database(aenv["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"].replace("+psycopg", ""))
     with console.status("Airflow metadata database (airflow db migrate)"):
-        subprocess.run(
+        result = subprocess.run(
             [str(AIRFLOW_BIN / "airflow"), "db", "migrate"],
             env={**os.environ, **env, **aenv},
-            check=True,
-            stdout=subprocess.DEVNULL,
+            capture_output=True,
+            text=True,
         )
+    if result.returncode != 0:
+        tail = "\n".join((result.stdout + result.stderr).splitlines()[-15:])
+        raise DependencyError(f"airflow db migrate failed:\n{tail}")
     return True
 
 
@@ -121,7 +124,11 @@ def up(args: argparse.Namespace) -> int:
     except DependencyError as exc:
         console.print(f"[red]{exc}")
         return 1
-    with_airflow = not args.no_airflow and _prepare_airflow(env, rdir)
+    try:
+        with_airflow = not args.no_airflow and _prepare_airflow(env, rdir)
+    except DependencyError as exc:
+        console.print(f"[red]{exc}")
+        return 1
     programs = extra + all_programs(env, rdir, with_airflow=with_airflow)
     if with_airflow:
         aenv = airflow_env(env, rdir)
@@ -172,7 +179,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="stack", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
     p_up = sub.add_parser("up", help="start everything and wait until healthy")
-    p_up.add_argument("--timeout", type=float, default=180)
+    p_up.add_argument("--timeout", type=float, default=420)
     p_up.add_argument("--no-airflow", action="store_true", help="skip Airflow")
     p_up.set_defaults(func=up)
     sub.add_parser("down", help="stop everything started by up").set_defaults(func=down)

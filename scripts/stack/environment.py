@@ -11,7 +11,12 @@ from dotenv import dotenv_values
 from scripts.stack.programs import ROOT
 
 EXAMPLE = ROOT / ".env.example"
-GENERATED_SECRETS = ("ADMIN_TOKEN", "GF_SECURITY_ADMIN_PASSWORD", "AIRFLOW_JWT_SECRET")
+GENERATED_SECRETS = (
+    "ADMIN_TOKEN",
+    "GF_SECURITY_ADMIN_PASSWORD",
+    "AIRFLOW_JWT_SECRET",
+    "POSTGRES_PASSWORD",
+)
 
 
 def ensure_env_file(path: Path) -> bool:
@@ -22,7 +27,7 @@ def ensure_env_file(path: Path) -> bool:
     for line in EXAMPLE.read_text().splitlines():
         key = line.split("=", 1)[0].strip()
         if key in GENERATED_SECRETS and not line.startswith("#"):
-            line = f"{key}={secrets.token_urlsafe(24)}"
+            line = f"{key}={secrets.token_urlsafe(48)}"
         lines.append(line)
     path.write_text("\n".join(lines) + "\n")
     path.chmod(0o600)
@@ -39,6 +44,9 @@ def load_env(path: Path) -> dict[str, str]:
 def airflow_env(env: dict[str, str], run_dir: Path) -> dict[str, str]:
     """Airflow's own settings for local runs, derived from the stack's variables."""
     api = env.get("AIRFLOW_URL", "http://127.0.0.1:8080")
+    database = env.get(
+        "AIRFLOW_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/airflow"
+    )
     return {
         "AIRFLOW_HOME": str(run_dir / "airflow"),
         "AIRFLOW__CORE__DAGS_FOLDER": str(ROOT / "airflow" / "dags"),
@@ -47,8 +55,10 @@ def airflow_env(env: dict[str, str], run_dir: Path) -> dict[str, str]:
         "AIRFLOW__CORE__EXECUTOR": "LocalExecutor",
         "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_ALL_ADMINS": "True",
         "AIRFLOW__CORE__EXECUTION_API_SERVER_URL": f"{api}/execution/",
-        "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": env.get(
-            "AIRFLOW_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/airflow"
+        "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": database,
+        # Airflow 3 also opens an async engine; psycopg 3 serves both (no asyncpg needed).
+        "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN_ASYNC": database.replace(
+            "+psycopg:", "+psycopg_async:", 1
         ),
         "AIRFLOW__API_AUTH__JWT_SECRET": env.get("AIRFLOW_JWT_SECRET", "local-dev-only"),
         "AIRFLOW__LOGGING__BASE_LOG_FOLDER": str(run_dir / "airflow" / "logs"),

@@ -13,6 +13,8 @@ from pathlib import Path
 
 from scripts.stack.programs import VENV_BIN, Program
 
+MARKER = "TITANIC_STACK_RUN_DIR"
+
 
 def render_config(programs: list[Program], env: dict[str, str], run_dir: Path) -> str:
     """supervisord.conf: one [program:x] per process, each logging to its own file."""
@@ -31,7 +33,8 @@ def render_config(programs: list[Program], env: dict[str, str], run_dir: Path) -
         "supervisor.rpcinterface_factory": "supervisor.rpcinterface:make_main_rpcinterface"
     }
     for program in programs:
-        merged = {**env, **program.env}
+        # The marker lets `down` find every descendant, even one that left its group.
+        merged = {**env, **program.env, MARKER: str(run_dir)}
         config[f"program:{program.name}"] = {
             "command": " ".join(_quote(a) for a in program.argv),
             "directory": str(run_dir.parent if run_dir.name == ".run" else run_dir),
@@ -101,25 +104,26 @@ def program_pids(conf: Path) -> dict[str, int]:
     return pids
 
 
-def process_groups_alive(pgids: set[int]) -> list[int]:
-    """PIDs of live processes whose process group is one of `pgids`."""
-    alive = []
-    for stat in Path("/proc").glob("[0-9]*/stat"):
+def marked_processes(run_dir: Path) -> list[int]:
+    """Live processes started by the stack in `run_dir` (found by their environment)."""
+    needle = f"{MARKER}={run_dir}".encode()
+    found = []
+    for environ in Path("/proc").glob("[0-9]*/environ"):
         try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-        except OSError:
+            if needle in environ.read_bytes().split(b"\0"):
+                state = (environ.parent / "stat").read_text().rsplit(")", 1)[1].split()[0]
+                if state != "Z":
+                    found.append(int(environ.parent.name))
+        except (OSError, IndexError):
             continue
-        # fields[0] is the state, fields[2] the process group id
-        if fields[0] != "Z" and int(fields[2]) in pgids:
-            alive.append(int(stat.parent.name))
-    return alive
+    return found
 
 
-def kill_groups(pgids: set[int]) -> None:
-    """SIGKILL whatever survived in `pgids` (children that ignored SIGTERM)."""
-    for pgid in pgids:
+def kill_all(pids: list[int]) -> None:
+    """SIGKILL stragglers (children that ignored SIGTERM or outlived their parent)."""
+    for pid in pids:
         with contextlib.suppress(ProcessLookupError):
-            os.killpg(pgid, signal.SIGKILL)
+            os.kill(pid, signal.SIGKILL)
 
 
 def shutdown(conf: Path, run_dir: Path, timeout: float = 60.0) -> None:
@@ -127,7 +131,6 @@ def shutdown(conf: Path, run_dir: Path, timeout: float = 60.0) -> None:
     pid = supervisord_pid(run_dir)
     if pid is None:
         return
-    groups = set(program_pids(conf).values())
     ctl(conf, "stop", "all")
     ctl(conf, "shutdown")
     deadline = time.monotonic() + timeout
@@ -139,6 +142,5 @@ def shutdown(conf: Path, run_dir: Path, timeout: float = 60.0) -> None:
         time.sleep(0.2)
     else:
         os.kill(pid, signal.SIGKILL)
-    # supervisord made each program a process-group leader: nothing of ours may outlive it.
-    if process_groups_alive(groups):
-        kill_groups(groups)
+    # Nothing of ours may outlive `down`.
+    kill_all(marked_processes(run_dir))

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import hashlib
+import os
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,7 +17,13 @@ import psycopg
 
 # Any constant works; every migrator must use the same one.
 ADVISORY_LOCK_ID = 7_170_412
-DEFAULT_DIR = Path(__file__).resolve().parents[3] / "infra" / "postgres" / "migrations"
+# MIGRATIONS_DIR lets container images, where the package is installed, point at their copy.
+DEFAULT_DIR = Path(
+    os.environ.get(
+        "MIGRATIONS_DIR",
+        Path(__file__).resolve().parents[2].parent / "infra" / "postgres" / "migrations",
+    )
+)
 
 
 @dataclass(frozen=True)
@@ -93,8 +100,6 @@ def ensure_database(dsn: str) -> bool:
 
 def main(argv: list[str] | None = None) -> int:
     """CLI: titanic-migrate [--dsn URL] [--dir PATH]; DATABASE_URL is the default DSN."""
-    import os
-
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--dsn", default=os.environ.get("DATABASE_URL"))
     parser.add_argument("--dir", type=Path, default=DEFAULT_DIR)

@@ -1,0 +1,84 @@
+"""Each service starts under uvicorn as users run it and answers health, readiness, metrics."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.support.procs import Service, free_port, start_service
+
+SERVICES = {
+    "titanic-feature-store": "FEATURE_STORE_URL",
+    "titanic-model": "MODEL_URL",
+    "titanic-drift": "DRIFT_URL",
+    "titanic-ui": "UI_URL",
+}
+
+
+@pytest.fixture(scope="module")
+def services(
+    base_env: dict[str, str], gcs_emulator: dict[str, str], artifacts_dir: Path
+) -> Iterator[dict[str, Service]]:
+    urls = {var: f"http://127.0.0.1:{free_port()}" for var in SERVICES.values()}
+    env = {**base_env, **gcs_emulator, **urls}
+    started: dict[str, Service] = {}
+    try:
+        for script, var in SERVICES.items():
+            started[script] = start_service(script, var, env, artifacts_dir / "svc")
+        yield started
+    finally:
+        for service in started.values():
+            service.stop()
+
+
+@pytest.mark.parametrize("script", sorted(SERVICES))
+def test_health_readiness_metrics_and_docs(services: dict[str, Service], script: str) -> None:
+    url = services[script].url
+    health = httpx.get(f"{url}/healthz")
+    assert health.status_code == 200
+    assert health.json()["status"] == "ok"
+
+    ready = httpx.get(f"{url}/readyz", timeout=5)
+    assert ready.status_code in (200, 503)
+    body = ready.json()
+    assert body["checks"], "readiness must name what it checked"
+    assert body["ready"] is (ready.status_code == 200)
+    for check in body["checks"].values():
+        assert check["ok"] or check["detail"], "a failed check must say why"
+
+    metrics = httpx.get(f"{url}/metrics")
+    assert metrics.status_code == 200
+    assert "http_requests_total" in metrics.text or "http_request_duration" in metrics.text
+
+    assert httpx.get(f"{url}/openapi.json").json()["info"]["title"]
+
+
+def test_model_readiness_explains_how_to_get_a_model(services: dict[str, Service]) -> None:
+    """With an empty registry the model service is not ready and says what to run."""
+    body = httpx.get(f"{services['titanic-model'].url}/readyz", timeout=5).json()
+    assert body["ready"] is False
+    assert "make train" in str(body["checks"])
+
+
+def test_ui_readiness_reports_a_stopped_upstream(
+    base_env: dict[str, str], artifacts_dir: Path
+) -> None:
+    dead = f"http://127.0.0.1:{free_port()}"
+    env = {
+        **base_env,
+        "UI_URL": f"http://127.0.0.1:{free_port()}",
+        "MODEL_URL": dead,
+        "DRIFT_URL": dead,
+    }
+    ui = start_service("titanic-ui", "UI_URL", env, artifacts_dir / "ui-alone")
+    try:
+        response = httpx.get(f"{ui.url}/readyz", timeout=5)
+        assert response.status_code == 503
+        checks = response.json()["checks"]
+        assert checks["model"]["ok"] is False
+        assert "unreachable" in checks["model"]["detail"]
+    finally:
+        ui.stop()
