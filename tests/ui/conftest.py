@@ -7,10 +7,20 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import Browser, Page, sync_playwright
 
 from tests.support.procs import Proc, Service, free_port, start_service, wait_for_http
 from tests.ui.stub_upstream import command
 
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "images"
 TOKEN = "ui-test-admin-token-0123456789abcdef"
 
 
@@ -68,3 +78,22 @@ def ui_with_own_model(artifacts_dir: Path, stub_url: str) -> Iterator[OutageSetu
     yield OutageSetup(service.url, model)
     service.stop()
     model.stop()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    """Debian's Chromium driven by Playwright (no browser download).
+
+    Module-scoped: Playwright's sync API keeps an event loop running while it is open,
+    which would stop pytest-asyncio from running the async tests of other modules.
+    """
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+def screenshot(page: Page, name: str) -> None:
+    """Save a full-page screenshot for the docs."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=SCREENSHOTS / f"{name}.png", full_page=True)

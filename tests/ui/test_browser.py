@@ -4,32 +4,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Page, expect
 
-from tests.ui.conftest import OutageSetup
+from tests.ui.conftest import OutageSetup, screenshot
 
 pytestmark = pytest.mark.slow
-
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "images"
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
 
 
 @pytest.fixture
@@ -38,11 +19,6 @@ def page(browser: Browser) -> Iterator[Page]:
     page = context.new_page()
     yield page
     context.close()
-
-
-def screenshot(page: Page, name: str) -> None:
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=SCREENSHOTS / f"{name}.png", full_page=True)
 
 
 def test_submitting_the_form_shows_probability_and_model_version(page: Page, ui_url: str):
@@ -128,7 +104,7 @@ def test_drift_page_renders_plots(page: Page, ui_url: str):
     expect(page.get_by_test_id("p-values").get_by_role("img")).to_be_visible()
     expect(page.get_by_test_id("histograms").get_by_role("img")).to_have_count(2)
     expect(page.get_by_test_id("events").locator("tbody tr")).to_have_count(2)
-    screenshot(page, "drift")
+    # docs/images/drift.png comes from the real drift service (test_real_drift.py).
 
 
 def test_form_is_usable_on_a_phone(browser: Browser, ui_url: str):

@@ -83,3 +83,10 @@ def test_contributions_colour_by_direction():
     assert [b.get("fill") for b in bars] == [plots.GREEN, plots.RED]
     assert float(bars[0].get("width")) == 2 * float(bars[1].get("width"))
     assert re.search(r"Age: 60: -0\.100", root.find("s:desc", NS).text)
+
+
+def test_stronger_evidence_draws_a_longer_bar_and_tiny_p_values_stay_visible():
+    root = parse(plots.p_values_svg({"a": 0.5, "b": 0.01, "c": 1e-12}, threshold=0.05))
+    widths = [float(r.get("width")) for r in rects(root)]
+    assert 0 < widths[0] < widths[1] < widths[2]
+    assert "<1e-06" in texts(root)

@@ -64,3 +64,14 @@ def test_histograms_skip_features_without_reference_data():
         }
     )
     assert [label for label, _ in charts] == ["Sex"]
+
+
+def test_numeric_bins_are_labelled_by_lower_edge_and_keep_missing():
+    summary = FeatureSummary(
+        kind="numeric",
+        bins=["0.1667-14", "14-19.5", "missing"],
+        edges=[0.1667, 14, 19.5],
+        reference=[3, 4, 1],
+        current=[1, 1, 0],
+    )
+    assert summary.labels() == ["0.167", "14", "missing"]

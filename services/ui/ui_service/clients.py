@@ -130,6 +130,7 @@ class FeatureSummary(_Tolerant):
 
     kind: Literal["numeric", "categorical"] | None = None
     bins: list[str | float] = []
+    edges: list[float] | None = None
     categories: list[str] = []
     reference: list[float] = []
     current: list[float] = []
@@ -139,6 +140,10 @@ class FeatureSummary(_Tolerant):
         if self.categories:
             return self.categories
         labels = [b if isinstance(b, str) else f"{b:g}" for b in self.bins]
+        if self.kind == "numeric" and self.edges and len(self.edges) >= 2:
+            # Bin labels like "7.5675-7.8542" do not fit under a bar; lower edges do.
+            lower = [f"{edge:.3g}" for edge in self.edges[:-1]]
+            labels = lower + labels[len(lower) :]
         return labels[: len(self.reference)]
 
 

@@ -170,7 +170,7 @@ def histogram_svg(
     count = max(len(labels), 1)
     # Long bin labels ("7.9-14.5") would overlap side by side, so they are slanted.
     slanted = any(len(label) > 6 for label in labels)
-    width, left, top = max(360, 34 * count + 60), 40, 24
+    width, left, top = 360, 40, 24
     bottom = 62 if slanted else 40
     height = 150 + bottom
     slot = (width - left - 10) / count
@@ -207,35 +207,41 @@ def histogram_svg(
 
 
 def p_values_svg(p_values: dict[str, float], threshold: float) -> Markup:
-    """Per-feature p-values on a log scale, with the drift threshold as a red line."""
-    floor = 1e-4
+    """Evidence of drift per feature: bars of -log10(p), red past the threshold line.
+
+    Drawing -log10(p) makes the drifted features the long bars; a p-value of 0.05
+    would otherwise be a sliver next to 0.9.
+    """
+    floor = 1e-6
     names = sorted(p_values)
-    width, row, left, right = 420, 24, 110, 60
+    width, row, left, right = 440, 24, 110, 70
     height = row * len(names) + 40
+    span = width - left - right
 
     def x(p: float) -> float:
-        return left + (math.log10(max(p, floor)) - math.log10(floor)) / 4 * (width - left - right)
+        return left + min(-math.log10(max(p, floor)), 6) / 6 * span
 
     body = []
     for i, name in enumerate(names):
         p = p_values[name]
         y = 8 + i * row
         color = RED if p < threshold else GREEN
+        shown = f"<{floor:g}" if p < floor else f"{p:.3g}"
         body.append(_text(left - 8, y + 14, name, anchor="end"))
         body.append(
-            f'<rect x="{left}" y="{y + 3}" width="{_fmt(x(p) - left)}" height="{row - 8}" '
-            f'fill="{color}"/>'
+            f'<rect x="{left}" y="{y + 3}" width="{_fmt(max(x(p) - left, 2))}" '
+            f'height="{row - 8}" fill="{color}"/>'
         )
-        body.append(_text(x(p) + 4, y + 14, f"{p:.3g}", anchor="start"))
+        body.append(_text(max(x(p), left + 2) + 4, y + 14, shown, anchor="start"))
     base = height - 28
-    for tick in (1e-4, 1e-3, 1e-2, 1e-1, 1):
-        body.append(_text(x(tick), base + 16, f"{tick:g}", font_size="10"))
+    for tick in (1, 1e-2, 1e-4, 1e-6):
+        body.append(_text(x(tick), base + 16, f"p={tick:g}", font_size="10"))
     body.append(
         f'<line x1="{_fmt(x(threshold))}" y1="4" x2="{_fmt(x(threshold))}" y2="{base}" '
         f'stroke="{RED}" stroke-width="2" stroke-dasharray="5 3"/>'
     )
     drifted = [n for n in names if p_values[n] < threshold]
-    desc = f"p-values per feature against threshold {threshold:g}; " + (
+    desc = f"p-values per feature against threshold {threshold:.3g}; " + (
         f"below threshold: {', '.join(drifted)}." if drifted else "none below threshold."
     )
     return _svg(width, height, "Drift p-values per feature", desc, body, "pv")
