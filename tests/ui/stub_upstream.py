@@ -6,6 +6,7 @@ follow the contracts in ARCHITECTURE.md and the issue briefs.
 
 from __future__ import annotations
 
+import os
 import sys
 
 from fastapi import FastAPI, Query
@@ -80,7 +81,9 @@ P_VALUES = {
 
 
 def build_app() -> FastAPI:
+    """The stub; STUB_NO_MODEL=1 plays a model service before any training."""
     app = FastAPI()
+    no_model = os.environ.get("STUB_NO_MODEL") == "1"
 
     @app.get("/healthz")
     async def read_health() -> dict:
@@ -90,7 +93,7 @@ def build_app() -> FastAPI:
     @app.post("/predict")
     async def predict(body: dict, explain: bool = False) -> JSONResponse:
         """Probability rises for women and first class, like the real model."""
-        if body.get("name") == "Outage, Mr. Simulated":
+        if no_model or body.get("name") == "Outage, Mr. Simulated":
             error = {"code": "dependency_unavailable", "message": "no production model yet"}
             return JSONResponse({"error": error}, status_code=503)
         if body.get("name") == "Reject, Mr. Upstream":
@@ -124,12 +127,15 @@ def build_app() -> FastAPI:
     @app.get("/models")
     async def list_models() -> list[dict]:
         """Newest first."""
-        return [PRODUCTION, ARCHIVED]
+        return [] if no_model else [PRODUCTION, ARCHIVED]
 
     @app.get("/models/production")
-    async def read_production() -> dict:
-        """The production version."""
-        return PRODUCTION
+    async def read_production() -> JSONResponse:
+        """The production version (404 before any training)."""
+        if no_model:
+            error = {"code": "not_found", "message": "no production model"}
+            return JSONResponse({"error": error}, status_code=404)
+        return JSONResponse(PRODUCTION)
 
     @app.get("/drift/status")
     async def read_status() -> dict:

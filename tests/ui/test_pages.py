@@ -10,7 +10,7 @@ import httpx
 import pytest
 
 from tests.support.procs import free_port
-from tests.ui.conftest import start_ui
+from tests.ui.conftest import start_stub, start_ui
 
 FORM = {"pclass": "2", "sex": "male", "age": "40", "sibsp": "1", "parch": "0", "fare": "26"}
 
@@ -112,3 +112,27 @@ def test_unknown_page_is_an_html_404_for_browsers_and_json_for_apis(ui_url: str)
     assert page.status_code == 404 and "Page not found" in page.text
     api = httpx.get(f"{ui_url}/nope", headers={"accept": "application/json"})
     assert api.status_code == 404 and api.json()["error"]["code"] == "not_found"
+
+
+@pytest.fixture(scope="module")
+def ui_before_training(artifacts_dir: Path, stub_url: str) -> Iterator[str]:
+    model, model_url = start_stub(artifacts_dir, "untrained", {"STUB_NO_MODEL": "1"})
+    service = start_ui(artifacts_dir, model_url, stub_url)
+    yield service.url
+    service.stop()
+    model.stop()
+
+
+def test_before_any_training_the_pages_say_so(ui_before_training: str):
+    with httpx.Client(base_url=ui_before_training, timeout=20) as client:
+        form = client.get("/")
+        assert "No model in production yet" in form.text
+        assert "No production model" in form.text
+        models = client.get("/models")
+        assert "No model is in production yet" in models.text
+        assert "No model versions are registered yet" in models.text
+        data = {**FORM, "csrf_token": token_of(form.text)}
+        result = client.post("/predict", data=data)
+    assert result.status_code == 503
+    assert "no production model yet" in result.text
+    assert 'value="40"' in result.text
