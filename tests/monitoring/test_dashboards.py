@@ -29,7 +29,7 @@ def test_datasource_is_prometheus_with_the_fixed_uid() -> None:
     datasource = provisioned_datasource()
     assert datasource["type"] == "prometheus"
     assert datasource["uid"] == "prometheus"
-    assert datasource["url"] == "${PROMETHEUS_URL}"
+    assert datasource["url"] == "http://prometheus:9090"
 
 
 def test_dashboard_provider_reads_the_dashboard_folder_read_only() -> None:
