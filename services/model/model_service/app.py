@@ -8,6 +8,8 @@ from contextlib import asynccontextmanager
 import psycopg
 from fastapi import FastAPI
 
+from model_service.jobs import TrainingJobs
+from model_service.routes import models
 from model_service.settings import get_settings
 from titanic_common.app import create_app
 from titanic_common.health import CheckResult, postgres_check
@@ -36,15 +38,19 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     settings = app.state.settings
     app.state.readiness_checks["postgres"] = postgres_check(settings.DATABASE_URL)
     app.state.readiness_checks["model"] = production_model_check(settings.DATABASE_URL)
+    app.state.training_jobs = TrainingJobs()
     yield
+    app.state.training_jobs.shutdown()
 
 
 def build_app() -> FastAPI:
     """App factory used by uvicorn (`--factory`)."""
-    return create_app(
+    app = create_app(
         service="model",
         title="Titanic model service",
         description="Survival predictions, model registry and training jobs.",
         settings=get_settings(),
         lifespan=lifespan,
     )
+    app.include_router(models.router)
+    return app
