@@ -96,6 +96,9 @@ def build_app() -> FastAPI:
         if no_model or body.get("name") == "Outage, Mr. Simulated":
             error = {"code": "dependency_unavailable", "message": "no production model yet"}
             return JSONResponse({"error": error}, status_code=503)
+        if explain and body.get("name") == "Unexplained, Mr. Model":
+            error = {"code": "explanation_unavailable", "message": "cannot explain"}
+            return JSONResponse({"error": error}, status_code=409)
         if body.get("name") == "Reject, Mr. Upstream":
             errors = [{"field": "age", "message": "too old for this model", "type": "less_than"}]
             error = {

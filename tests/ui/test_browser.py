@@ -112,6 +112,7 @@ def test_form_is_usable_on_a_phone(browser: Browser, ui_url: str):
     page = context.new_page()
     page.goto(ui_url + "/")
     width = page.evaluate("document.documentElement.scrollWidth")
+    screenshot(page, "form-phone")
     context.close()
     assert width <= 375
 

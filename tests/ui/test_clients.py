@@ -52,6 +52,13 @@ async def test_model_422_names_the_fields(model: ModelClient):
     assert caught.value.fields == {"age": "too old for this model"}
 
 
+async def test_unexplainable_model_still_predicts(model: ModelClient):
+    prediction = await model.predict(
+        PASSENGER.model_copy(update={"name": "Unexplained, Mr. Model"})
+    )
+    assert prediction.explanation is None and prediction.model_version == "7"
+
+
 async def test_registry_lists_versions_with_metrics(model: ModelClient):
     versions = await model.list_models()
     assert [v.version for v in versions] == ["7", "6"]

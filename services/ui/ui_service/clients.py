@@ -21,6 +21,8 @@ log = get_logger(__name__)
 
 M = TypeVar("M", bound=BaseModel)
 
+EXPLANATION_UNAVAILABLE = "explanation_unavailable"
+
 
 class _Tolerant(BaseModel):
     model_config = ConfigDict(extra="ignore", coerce_numbers_to_str=True, protected_namespaces=())
@@ -147,6 +149,13 @@ class FeatureSummary(_Tolerant):
         return labels[: len(self.reference)]
 
 
+def _error_code(response: httpx.Response) -> str | None:
+    try:
+        return str(response.json()["error"]["code"])
+    except (ValueError, KeyError, TypeError):
+        return None
+
+
 def _error_message(response: httpx.Response) -> str:
     try:
         return str(response.json()["error"]["message"])
@@ -204,9 +213,12 @@ class ModelClient(_ServiceClient):
     service = "model"
 
     async def predict(self, passenger: RawPassenger) -> Prediction:
-        """A prediction with its explanation; InputRejectedError on 422."""
+        """A prediction, explained when the model can; InputRejectedError on 422."""
         body = passenger.model_dump(exclude_none=True)
         response = await self._request("POST", "/predict", params={"explain": "true"}, json=body)
+        if response.status_code == 409 and _error_code(response) == EXPLANATION_UNAVAILABLE:
+            # A prediction without reasons beats no prediction at all.
+            response = await self._request("POST", "/predict", json=body)
         if response.status_code == 422:
             raise InputRejectedError(_rejected_fields(response))
         if not response.is_success:
