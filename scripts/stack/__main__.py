@@ -18,7 +18,7 @@ from rich.console import Console
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from scripts.stack import supervisor
+from scripts.stack import mainjob, supervisor
 from scripts.stack.dependencies import DependencyError, ensure_postgres, redis_program
 from scripts.stack.environment import airflow_env, ensure_env_file, load_env
 from scripts.stack.programs import AIRFLOW_BIN, ROOT, Program, all_programs
@@ -93,10 +93,19 @@ def _wait(programs: list[Program], timeout: float) -> dict[str, bool]:
     return status
 
 
-def _print_urls(env: dict[str, str]) -> None:
+def _print_summary(env: dict[str, str], summary: mainjob.Summary | None) -> None:
     table = Table(title="titanic-mlops is running", show_header=True)
     table.add_column("what")
-    table.add_column("URL")
+    table.add_column("value")
+    if summary is not None:
+        cv = (
+            f"{summary.cv_accuracy_mean:.3f} ± {summary.cv_accuracy_std:.3f}"
+            if summary.cv_accuracy_mean is not None
+            else "n/a"
+        )
+        table.add_row("Rows loaded / rejected", f"{summary.rows_loaded} / {summary.rows_rejected}")
+        table.add_row("Production model", f"version {summary.model_version}")
+        table.add_row("CV accuracy (5-fold)", cv)
     rows = [
         ("Web form", env["UI_URL"]),
         ("Model API docs", f"{env['MODEL_URL']}/docs"),
@@ -151,7 +160,14 @@ def up(args: argparse.Namespace) -> int:
     if failed:
         console.print(f"[red]not healthy: {', '.join(failed)}; see {rdir / 'logs'}")
         return 1
-    _print_urls(env)
+    summary = None
+    if with_airflow and not args.no_main_job:
+        try:
+            summary = mainjob.run(env, console)
+        except (mainjob.MainJobError, httpx.HTTPError) as exc:
+            console.print(f"[red]main job failed: {exc}")
+            return 1
+    _print_summary(env, summary)
     return 0
 
 
@@ -180,7 +196,10 @@ def main(argv: list[str] | None = None) -> int:
     sub = parser.add_subparsers(dest="command", required=True)
     p_up = sub.add_parser("up", help="start everything and wait until healthy")
     p_up.add_argument("--timeout", type=float, default=420)
-    p_up.add_argument("--no-airflow", action="store_true", help="skip Airflow")
+    p_up.add_argument("--no-airflow", action="store_true", help="skip Airflow (and the main job)")
+    p_up.add_argument(
+        "--no-main-job", action="store_true", help="start only; skip seed, ingestion, training"
+    )
     p_up.set_defaults(func=up)
     sub.add_parser("down", help="stop everything started by up").set_defaults(func=down)
     sub.add_parser("status", help="show process states").set_defaults(func=status)

@@ -51,7 +51,7 @@ def test_up_then_down_leaves_nothing_running(
         "AIRFLOW_URL": f"http://127.0.0.1:{ports['af']}",
     }
     try:
-        up = _stack(["up", "--timeout", "420"], env, timeout=900)
+        up = _stack(["up", "--no-main-job", "--timeout", "420"], env, timeout=900)
         assert up.returncode == 0, up.stdout + up.stderr
         assert "titanic-mlops is running" in up.stdout
         for key in ("UI_URL", "FEATURE_STORE_URL", "MODEL_URL", "DRIFT_URL"):
