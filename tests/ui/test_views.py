@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from titanic_common.features import RawPassenger
-from ui_service.clients import DriftStatus, FeatureSummary, Metrics, ModelVersion
+from ui_service.schemas import DriftStatus, FeatureSummary, Metrics, ModelVersion
 from ui_service.views import Header, drift_histograms, feature_label, model_plots, top_reasons
 
 PASSENGER = RawPassenger(pclass=1, sex="female", age=38, fare=71.28, embarked="C", cabin="C85")

@@ -11,14 +11,8 @@ from markupsafe import Markup
 
 from titanic_common.features import FEATURE_NAMES, RawPassenger, compute_features
 from ui_service import plots
-from ui_service.clients import (
-    DriftClient,
-    DriftStatus,
-    FeatureSummary,
-    ModelClient,
-    ModelVersion,
-    ServiceUnavailableError,
-)
+from ui_service.clients import DriftClient, ModelClient, ServiceUnavailableError
+from ui_service.schemas import DriftStatus, FeatureSummary, ModelVersion
 
 T = TypeVar("T")
 

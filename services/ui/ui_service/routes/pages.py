@@ -6,12 +6,13 @@ import asyncio
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
+from fastapi.templating import Jinja2Templates
 
 from ui_service import forms, plots
 from ui_service.clients import InputRejectedError, ServiceUnavailableError
 from ui_service.routes.deps import CsrfChecked, DriftDep, HeaderDep, ModelDep, TemplatesDep
 from ui_service.routes.rendering import render
-from ui_service.views import attempt, drift_histograms, model_plots, top_reasons
+from ui_service.views import Header, attempt, drift_histograms, model_plots, top_reasons
 
 router = APIRouter(default_response_class=HTMLResponse, tags=["pages"])
 
@@ -26,8 +27,8 @@ FORM_CONTEXT = {
 
 def _form_page(
     request: Request,
-    templates: TemplatesDep,
-    header: HeaderDep,
+    templates: Jinja2Templates,
+    header: Header,
     form: forms.PassengerForm,
     status_code: int = 200,
     outage: str | None = None,
