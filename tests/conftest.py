@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 from tests.support.db import create_migrated_database, drop_database
-from tests.support.procs import start_redis
+from tests.support.procs import Service, free_port, start_redis, start_service
+from tests.support.services import SERVICES
 
 ADMIN_TOKEN = "test-admin-token-0123456789abcdef"
 
@@ -65,3 +66,20 @@ def gcs_emulator(artifacts_dir: Path) -> Iterator[dict[str, str]]:
         "MODEL_ARTIFACT_URI": "gs://titanic-test/models",
     }
     proc.stop()
+
+
+@pytest.fixture(scope="session")
+def stack_services(
+    base_env: dict[str, str], gcs_emulator: dict[str, str], artifacts_dir: Path
+) -> Iterator[dict[str, Service]]:
+    """feature-store, model, drift and ui wired to each other on free ports."""
+    urls = {var: f"http://127.0.0.1:{free_port()}" for var in SERVICES.values()}
+    env = {**base_env, **gcs_emulator, **urls}
+    started: dict[str, Service] = {}
+    try:
+        for script, var in SERVICES.items():
+            started[script] = start_service(script, var, env, artifacts_dir / "stack")
+        yield started
+    finally:
+        for service in started.values():
+            service.stop()

@@ -2,36 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
 
 from tests.support.procs import Service, free_port, start_service
-
-SERVICES = {
-    "titanic-feature-store": "FEATURE_STORE_URL",
-    "titanic-model": "MODEL_URL",
-    "titanic-drift": "DRIFT_URL",
-    "titanic-ui": "UI_URL",
-}
+from tests.support.services import SERVICES
 
 
 @pytest.fixture(scope="module")
-def services(
-    base_env: dict[str, str], gcs_emulator: dict[str, str], artifacts_dir: Path
-) -> Iterator[dict[str, Service]]:
-    urls = {var: f"http://127.0.0.1:{free_port()}" for var in SERVICES.values()}
-    env = {**base_env, **gcs_emulator, **urls}
-    started: dict[str, Service] = {}
-    try:
-        for script, var in SERVICES.items():
-            started[script] = start_service(script, var, env, artifacts_dir / "svc")
-        yield started
-    finally:
-        for service in started.values():
-            service.stop()
+def services(stack_services: dict[str, Service]) -> dict[str, Service]:
+    return stack_services
 
 
 @pytest.mark.parametrize("script", sorted(SERVICES))

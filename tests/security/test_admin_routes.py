@@ -1,0 +1,72 @@
+"""Every write or admin route refuses a missing or wrong token. The routes are found by
+walking each service's OpenAPI schema, so a new route cannot be forgotten."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+
+from tests.support.procs import Service
+from tests.support.services import SERVICES
+
+WRITE_METHODS = {"post", "put", "patch", "delete"}
+# Public on purpose: reads that happen to be POSTs, and the CSRF-protected form post.
+PUBLIC = {
+    ("titanic-model", "/predict"),
+    ("titanic-model", "/predict/batch"),
+    ("titanic-feature-store", "/get-online-features"),
+    ("titanic-ui", "/predict"),
+}
+
+
+def _write_routes(service: Service) -> list[tuple[str, str]]:
+    schema = httpx.get(f"{service.url}/openapi.json", timeout=10).json()
+    return [
+        (method, path)
+        for path, item in schema["paths"].items()
+        for method in item
+        if method in WRITE_METHODS
+    ]
+
+
+def _concrete(path: str) -> str:
+    return (
+        path.replace("{version}", "1")
+        .replace("{view}", "passenger_features")
+        .replace("{job_id}", "x")
+    )
+
+
+@pytest.mark.parametrize("script", sorted(SERVICES))
+def test_write_routes_need_the_admin_token(stack_services: dict[str, Service], script: str) -> None:
+    service = stack_services[script]
+    routes = [(m, p) for m, p in _write_routes(service) if (script, p) not in PUBLIC]
+    if script != "titanic-ui":
+        assert routes, f"{script} exposes no admin route; is the schema walk broken?"
+    for method, path in routes:
+        url = f"{service.url}{_concrete(path)}"
+        for headers in ({}, {"Authorization": "Bearer not-the-token-0123456789"}):
+            response = httpx.request(method, url, json={}, headers=headers, timeout=10)
+            assert response.status_code == 401, (
+                f"{method.upper()} {path} on {script} answered {response.status_code} "
+                f"with {headers or 'no token'}"
+            )
+            assert response.json()["error"]["code"] == "unauthorized"
+
+
+def test_the_ui_form_post_needs_a_csrf_token(stack_services: dict[str, Service]) -> None:
+    ui = stack_services["titanic-ui"]
+    response = httpx.post(
+        f"{ui.url}/predict",
+        data={
+            "pclass": "1",
+            "sex": "female",
+            "age": "30",
+            "sibsp": "0",
+            "parch": "0",
+            "fare": "80",
+            "embarked": "S",
+        },
+        timeout=10,
+    )
+    assert response.status_code in (400, 403)
