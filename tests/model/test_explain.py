@@ -1,40 +1,16 @@
-"""Per-feature contributions: exact, complete, and pointing the way the data does."""
+"""Per-feature contributions of the training pipeline: exact, complete, and pointing the
+way the data does."""
 
 from __future__ import annotations
 
 import pytest
-from sklearn.compose import ColumnTransformer
-from sklearn.ensemble import RandomForestClassifier
-from sklearn.impute import SimpleImputer
 from sklearn.linear_model import LogisticRegression
-from sklearn.pipeline import Pipeline, make_pipeline
-from sklearn.preprocessing import OneHotEncoder
 
 from model_service.explain import ExplanationUnavailableError, TreeExplainer, source_feature
 from model_service.frame import feature_frame
+from model_service.training import TrainConfig, build_pipeline
 from titanic_common.demo_data import load_demo_passengers
-from titanic_common.features import (
-    CATEGORICAL_FEATURES,
-    FEATURE_NAMES,
-    NUMERIC_FEATURES,
-    RawPassenger,
-    compute_features,
-)
-
-
-def preprocessing() -> ColumnTransformer:
-    return ColumnTransformer(
-        [
-            ("num", SimpleImputer(strategy="median", add_indicator=True), list(NUMERIC_FEATURES)),
-            (
-                "cat",
-                make_pipeline(
-                    SimpleImputer(strategy="most_frequent"), OneHotEncoder(handle_unknown="ignore")
-                ),
-                list(CATEGORICAL_FEATURES),
-            ),
-        ]
-    )
+from titanic_common.features import FEATURE_NAMES, RawPassenger, compute_features
 
 
 @pytest.fixture(scope="module")
@@ -50,8 +26,8 @@ def demo():
 @pytest.fixture(scope="module")
 def forest(demo):
     rows, labels = demo
-    model = RandomForestClassifier(n_estimators=40, max_depth=6, random_state=0)
-    return Pipeline([("pre", preprocessing()), ("clf", model)]).fit(feature_frame(rows), labels)
+    pipeline = build_pipeline(TrainConfig(n_estimators=40, seed=0))
+    return pipeline.set_params(clf__max_depth=6).fit(feature_frame(rows), labels)
 
 
 def test_contributions_sum_with_base_value_to_the_probability(demo, forest):
@@ -72,7 +48,7 @@ def test_sex_pushes_women_up_and_men_down(forest):
 
 
 def test_non_tree_models_are_refused_clearly():
-    linear = Pipeline([("pre", preprocessing()), ("clf", LogisticRegression())])
+    linear = build_pipeline(TrainConfig(), LogisticRegression())
     with pytest.raises(ExplanationUnavailableError, match="tree ensemble"):
         TreeExplainer(linear)
 

@@ -33,6 +33,7 @@ class DriftRecorder:
         self.observations: list[dict] = []
         self.requests: list[dict] = []
         self.status = 202
+        self.delay = 0.0
         self._server: uvicorn.Server | None = None
         self._thread: threading.Thread | None = None
 
@@ -44,6 +45,7 @@ class DriftRecorder:
             if self.status >= 400:
                 return JSONResponse({"error": "refused"}, status_code=self.status)
             body = await request.json()
+            await asyncio.sleep(self.delay)
             self.requests.append({"auth": request.headers.get("authorization"), **body})
             self.observations.extend(body["observations"])
             return JSONResponse({"accepted": len(body["observations"])}, status_code=202)
@@ -183,3 +185,17 @@ async def test_database_down_keeps_drift_delivery_going(recorder):
     await feed.close()
     assert len(recorder.observations) == 10
     assert counter("prediction_log_dropped_total", reason="shutdown") - before == 10
+
+
+async def test_unanswered_batch_is_counted_not_sent_twice(recorder, database_url):
+    before = dropped("timeout")
+    recorder.delay = 1.5
+    recorder.start()
+    client = async_client(recorder.url, timeout=0.5)
+    feed = PredictionFeed(client, database_url, FAST)
+    feed.start()
+    feed.submit(records(7))
+    await feed.close()
+    assert dropped("timeout") - before == 7
+    await asyncio.sleep(1.5)
+    assert len(recorder.observations) == 7, "received once, never resent"

@@ -3,9 +3,10 @@
 Handlers call `PredictionFeed.submit`, which never waits: each destination has its own
 bounded queue and background worker, so a slow or dead drift service never delays a
 prediction nor the prediction log, and vice versa. Workers send in batches, retry
-transient failures with capped exponential backoff, count what they must drop (queue
-full, rejected by the receiver, not delivered by the end of shutdown) and flush at
-shutdown.
+failures that certainly left nothing delivered (connection refused, 5xx, 408, 429) with
+capped exponential backoff, count what they must drop (queue full; rejected by the
+receiver; no answer in time, where a resend could duplicate; not delivered by the end of
+shutdown) and flush at shutdown.
 """
 
 from __future__ import annotations
@@ -55,13 +56,19 @@ class FeedConfig:
 
 
 class RejectedError(Exception):
-    """The receiver refused the batch; sending it again would not help."""
+    """The batch must not be sent again: refused, or possibly received already."""
+
+    def __init__(self, message: str, reason: str = "rejected"):
+        super().__init__(message)
+        self.reason = reason
 
 
 class Sink(Protocol):
     name: str
 
-    async def deliver(self, batch: Sequence[PredictionRecord]) -> None: ...
+    async def deliver(self, batch: list[PredictionRecord]) -> None:
+        """Deliver records, removing each delivered one from `batch`."""
+        ...
 
     async def aclose(self) -> None: ...
 
@@ -74,17 +81,26 @@ class DriftSink:
     def __init__(self, client: httpx.AsyncClient):
         self._client = client
 
-    async def deliver(self, batch: Sequence[PredictionRecord]) -> None:
-        by_version: dict[int, list[dict[str, Any]]] = {}
-        for record in batch:
-            by_version.setdefault(record.model_version, []).append(record.features)
-        for version, observations in by_version.items():
-            body = {"observations": observations, "model_version": version}
+    async def deliver(self, batch: list[PredictionRecord]) -> None:
+        """Deliver records, removing each delivered one from `batch`."""
+        for version in sorted({r.model_version for r in batch}):
+            records = [r for r in batch if r.model_version == version]
+            await self._post(version, [r.features for r in records])
+            taken = {id(r) for r in records}
+            batch[:] = [r for r in batch if id(r) not in taken]
+
+    async def _post(self, version: int, observations: list[dict[str, Any]]) -> None:
+        body = {"observations": observations, "model_version": version}
+        try:
             response = await self._client.post("/observations", json=body)
-            if response.status_code in (408, 429) or response.status_code >= 500:
-                response.raise_for_status()
-            if response.is_error:
-                raise RejectedError(f"drift service answered {response.status_code}")
+        except (httpx.ReadTimeout, httpx.WriteTimeout) as exc:
+            # The drift service may have taken the batch already; sending it again could
+            # count observations twice in its window, so it is dropped and counted.
+            raise RejectedError(f"no answer in time ({type(exc).__name__})", "timeout") from exc
+        if response.status_code in (408, 429) or response.status_code >= 500:
+            response.raise_for_status()
+        if response.is_error:
+            raise RejectedError(f"drift service answered {response.status_code}")
 
     async def aclose(self) -> None:
         await self._client.aclose()
@@ -104,7 +120,8 @@ class PredictionLogSink:
         self._connect_timeout = connect_timeout
         self._conn: psycopg.AsyncConnection | None = None
 
-    async def deliver(self, batch: Sequence[PredictionRecord]) -> None:
+    async def deliver(self, batch: list[PredictionRecord]) -> None:
+        """Write records in one COPY, then empty `batch`."""
         if self._conn is None or self._conn.closed:
             self._conn = await psycopg.AsyncConnection.connect(
                 self._dsn, connect_timeout=self._connect_timeout, autocommit=True
@@ -127,6 +144,7 @@ class PredictionLogSink:
         except psycopg.Error:
             await self.aclose()
             raise
+        batch.clear()
 
     async def aclose(self) -> None:
         if self._conn is not None:
@@ -182,33 +200,40 @@ class SinkWorker:
                 return
 
     async def _deliver(self, batch: list[PredictionRecord]) -> None:
+        """Send until every record is delivered or dropped; the sink removes from `batch`
+        what it delivered, so a retry never resends those."""
         delay = min(0.2, self.config.retry_max_seconds)
-        while True:
+        while batch:
+            size = len(batch)
+            failure: Exception | None = None
             try:
                 await self.sink.deliver(batch)
-            except RejectedError as exc:
-                self.dropped.labels(reason="rejected").inc(len(batch))
+            except Exception as exc:
+                failure = exc
+            self.delivered.inc(size - len(batch))
+            if failure is None:
+                batch.clear()
+            elif isinstance(failure, RejectedError):
+                self.dropped.labels(reason=failure.reason).inc(len(batch))
                 log.error(
-                    "feed_batch_rejected",
+                    "feed_batch_dropped",
                     sink=self.sink.name,
                     rows=len(batch),
-                    error=str(exc)[:300],
+                    reason=failure.reason,
+                    error=str(failure)[:300],
                 )
-                return
-            except Exception as exc:
+                batch.clear()
+            else:
                 log.warning(
                     "feed_delivery_retry",
                     sink=self.sink.name,
                     rows=len(batch),
                     retry_in_seconds=delay,
-                    error=type(exc).__name__,
+                    error=type(failure).__name__,
                 )
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, self.config.retry_max_seconds)
                 self._top_up(batch)
-            else:
-                self.delivered.inc(len(batch))
-                return
 
     def _top_up(self, batch: list[PredictionRecord]) -> None:
         # After an outage the backlog goes out in full batches, not one held batch at a time.

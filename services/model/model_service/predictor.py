@@ -13,18 +13,18 @@ import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from functools import cached_property
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+import psycopg
 from sklearn.pipeline import Pipeline
 
+from model_service import artifacts, registry
 from model_service.explain import Explanation, TreeExplainer
+from model_service.inference import OnnxModel
 from model_service.metrics import MODEL_LOAD_FAILURES, record_model
 from titanic_common.features import PassengerFeatures
 from titanic_common.health import CheckResult
 from titanic_common.logging import get_logger
-
-if TYPE_CHECKING:
-    from model_service.inference import OnnxModel
 
 log = get_logger(__name__)
 
@@ -160,25 +160,22 @@ class ModelHolder:
         return CheckResult(True, detail)
 
 
-def registry_fetcher(settings: Any) -> FetchProduction:
+def registry_fetcher(dsn: str) -> FetchProduction:
     """Ask the registry (model_versions) which version is in production."""
-    from model_service import registry
+
+    def read() -> ProductionRef | None:
+        with psycopg.connect(dsn, connect_timeout=2) as conn:
+            row = registry.get_production(conn)
+        return None if row is None else ProductionRef.from_row(row)
 
     async def fetch() -> ProductionRef | None:
-        row = await asyncio.to_thread(registry.get_production, settings.DATABASE_URL)
-        return None if row is None else ProductionRef.from_row(row)
+        return await asyncio.to_thread(read)
 
     return fetch
 
 
-def artifact_loader(settings: Any) -> LoadModel:
-    """Read a version's ONNX graph (checked against its sha256) and sklearn pipeline."""
-    from model_service import artifacts
-    from model_service.inference import OnnxModel
-
-    def load(ref: ProductionRef) -> LoadedModel:
-        onnx_bytes = artifacts.load_onnx(ref.artifact_uri, ref.artifact_sha256)
-        pipeline = artifacts.load_pipeline(ref.artifact_uri)
-        return LoadedModel(ref, OnnxModel(onnx_bytes), pipeline)
-
-    return load
+def load_model(ref: ProductionRef) -> LoadedModel:
+    """Read a version's ONNX graph and sklearn pipeline, both checked against sha256s."""
+    onnx_bytes = artifacts.load_onnx(ref.artifact_uri, ref.artifact_sha256)
+    pipeline = artifacts.load_pipeline(ref.artifact_uri, ref.artifact_sha256)
+    return LoadedModel(ref, OnnxModel(onnx_bytes), pipeline)

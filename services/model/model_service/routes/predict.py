@@ -20,7 +20,7 @@ from model_service.predictor import (
     NO_MODEL,
     LoadedModel,
     ModelHolder,
-    artifact_loader,
+    load_model,
     registry_fetcher,
 )
 from model_service.schemas import (
@@ -200,11 +200,14 @@ async def prediction_state(app: FastAPI) -> AsyncIterator[None]:
     settings = app.state.settings
     token = settings.ADMIN_TOKEN
     timeout = settings.HTTP_TIMEOUT_SECONDS
-    holder = ModelHolder(registry_fetcher(settings), artifact_loader(settings))
+    holder = ModelHolder(registry_fetcher(settings.DATABASE_URL), load_model)
     await holder.refresh()
     feed = PredictionFeed(
+        # Off the request path, so a slow drift service gets time rather than a resend.
         async_client(
-            settings.DRIFT_URL, timeout=timeout, headers={"Authorization": f"Bearer {token}"}
+            settings.DRIFT_URL,
+            timeout=settings.FEED_SEND_TIMEOUT_SECONDS,
+            headers={"Authorization": f"Bearer {token}"},
         ),
         settings.DATABASE_URL,
         feed_config(settings),
