@@ -24,12 +24,10 @@ SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "images"
 TOKEN = "ui-test-admin-token-0123456789abcdef"
 
 
-def start_stub(
-    tmp: Path, name: str = "stub", env: dict[str, str] | None = None
-) -> tuple[Proc, str]:
+def start_stub(tmp: Path, name: str = "stub") -> tuple[Proc, str]:
     """The stub model+drift app on a free port, awaited until healthy."""
     port = free_port()
-    proc = Proc(f"{name}-{port}", command(port), env or {}, tmp / f"{name}-{port}.log").start()
+    proc = Proc(f"{name}-{port}", command(port), {}, tmp / f"{name}-{port}.log").start()
     url = f"http://127.0.0.1:{port}"
     wait_for_http(f"{url}/healthz", timeout=30, proc=proc.popen)
     return proc, url

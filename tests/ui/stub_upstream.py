@@ -6,7 +6,6 @@ follow the contracts in ARCHITECTURE.md and the issue briefs.
 
 from __future__ import annotations
 
-import os
 import sys
 
 from fastapi import FastAPI, Query
@@ -80,10 +79,18 @@ P_VALUES = {
 }
 
 
+UNTRAINED_PREFIX = "/untrained"
+
+
 def build_app() -> FastAPI:
-    """The stub; STUB_NO_MODEL=1 plays a model service before any training."""
+    """The stub; under /untrained it plays a model service before any training."""
+    app = _stub(no_model=False)
+    app.mount(UNTRAINED_PREFIX, _stub(no_model=True))
+    return app
+
+
+def _stub(no_model: bool) -> FastAPI:
     app = FastAPI()
-    no_model = os.environ.get("STUB_NO_MODEL") == "1"
 
     @app.get("/healthz")
     async def read_health() -> dict:

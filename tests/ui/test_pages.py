@@ -10,7 +10,8 @@ import httpx
 import pytest
 
 from tests.support.procs import free_port
-from tests.ui.conftest import start_stub, start_ui
+from tests.ui.conftest import start_ui
+from tests.ui.stub_upstream import UNTRAINED_PREFIX
 
 FORM = {"pclass": "2", "sex": "male", "age": "40", "sibsp": "1", "parch": "0", "fare": "26"}
 
@@ -116,11 +117,9 @@ def test_unknown_page_is_an_html_404_for_browsers_and_json_for_apis(ui_url: str)
 
 @pytest.fixture(scope="module")
 def ui_before_training(artifacts_dir: Path, stub_url: str) -> Iterator[str]:
-    model, model_url = start_stub(artifacts_dir, "untrained", {"STUB_NO_MODEL": "1"})
-    service = start_ui(artifacts_dir, model_url, stub_url)
+    service = start_ui(artifacts_dir, stub_url + UNTRAINED_PREFIX, stub_url)
     yield service.url
     service.stop()
-    model.stop()
 
 
 def test_before_any_training_the_pages_say_so(ui_before_training: str):
