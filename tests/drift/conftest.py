@@ -14,7 +14,7 @@ import psycopg
 import pytest
 from redis import Redis
 
-from drift_service.windows import OBSERVATIONS_KEY
+from drift_service.windows import OBSERVATIONS_KEY, TOTAL_KEY
 from tests.drift.demo import demo_export_rows
 from tests.support.db import create_migrated_database, drop_database
 from tests.support.procs import ROOT, Proc, Service, free_port, start_redis, wait_for_http
@@ -187,8 +187,8 @@ def drift(
 
 @pytest.fixture
 def client(drift: DriftProcess, admin_headers) -> Iterator[httpx.Client]:
-    """An HTTP client on the drift service with the admin token, window emptied first."""
+    """An HTTP client on the drift service with the admin token; window and counter reset."""
     with httpx.Client(base_url=drift.url, headers=admin_headers, timeout=30) as http:
         with Redis.from_url(drift.env["REDIS_URL"]) as redis:
-            redis.delete(OBSERVATIONS_KEY)
+            redis.delete(OBSERVATIONS_KEY, TOTAL_KEY)
         yield http

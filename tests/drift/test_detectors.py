@@ -5,9 +5,12 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from drift_service.app import reference_check
 from drift_service.detectors import ScipyDetector, build_detector, corrected_threshold
 from drift_service.encoding import COLUMN, encode
+from drift_service.reference import NO_PRODUCTION_MODEL, ReferenceHolder
 from tests.drift.demo import demo_features
+from titanic_common.health import CheckResult
 
 WINDOW = 200
 TRIALS = 200
@@ -92,3 +95,15 @@ def test_alibi_and_scipy_give_the_same_p_values(reference):
             # Alibi stores p-values as float32.
             assert a.p_values[name] == pytest.approx(s.p_values[name], rel=1e-5, abs=1e-12)
         assert (a.is_drift, a.threshold) == (s.is_drift, pytest.approx(s.threshold))
+
+
+@pytest.mark.slow
+async def test_readiness_says_when_the_alibi_detector_is_loaded(reference):
+    holder = ReferenceHolder("alibi", 0.05)
+    check = reference_check(holder)
+    assert (await check()) == CheckResult(False, "loading the alibi detector")
+    await holder.preload_detector()
+    assert (await check()) == CheckResult(False, NO_PRODUCTION_MODEL)
+    await holder.use_rows(demo_features(), model_version=4)
+    assert (await check()) == CheckResult(True, "model version 4, 1309 rows")
+    assert holder.current.detector.name == "alibi"

@@ -1,55 +1,19 @@
-"""Service behaviour that needs its own process: the alibi backend's slow import, and a
-Redis outage."""
+"""A Redis outage, on a drift process and Redis of its own."""
 
 from __future__ import annotations
 
 import httpx
 import pytest
 
-from drift_service.reference import NO_PRODUCTION_MODEL
 from tests.drift.conftest import (
-    CHECK_EVERY,
     DriftProcess,
     RedisServer,
     drift_env,
-    promote,
     ready,
     wait_until,
 )
 from tests.drift.demo import demo_rows
-from tests.support.db import create_migrated_database, drop_database
 from tests.support.procs import start_redis
-
-
-def reference_detail(url: str) -> str:
-    return httpx.get(f"{url}/readyz", timeout=5).json()["checks"]["reference"]["detail"]
-
-
-@pytest.mark.slow
-def test_alibi_backend_answers_health_at_once_and_says_when_ready(
-    base_env, drift_redis, feature_store, artifacts_dir, admin_headers
-):
-    dsn = create_migrated_database("titanic_drift_alibi")
-    env = {**drift_env(base_env, drift_redis.url, dsn, feature_store.url), "DRIFT_BACKEND": "alibi"}
-    process = DriftProcess(env, artifacts_dir / "alibi").start()
-    try:
-        # /healthz answered (start waits for it); readiness explains what is missing.
-        assert reference_detail(process.url) in {"loading the alibi detector", NO_PRODUCTION_MODEL}
-        wait_until(lambda: reference_detail(process.url) == NO_PRODUCTION_MODEL, what="alibi")
-        promote(dsn, 1)
-        wait_until(lambda: ready(process.url), what="alibi reference")
-        males = [r for r in demo_rows() if r["pclass"] == 3 and r["sex"] == "male"]
-        response = httpx.post(
-            f"{process.url}/observations",
-            json={"observations": males[:CHECK_EVERY]},
-            headers=admin_headers,
-            timeout=30,
-        )
-        check = response.json()["check"]
-        assert check["detector"] == "alibi" and check["is_drift"] is True
-    finally:
-        process.stop()
-        drop_database(dsn)
 
 
 @pytest.fixture

@@ -4,7 +4,9 @@ categorical ones, Bonferroni-corrected.
 Two backends compute the same tests:
 - "scipy": scipy.stats.ks_2samp (asymptotic) and chi2_contingency, written here;
 - "alibi": Alibi Detect's TabularDrift (Business Source License in 0.13: non-production
-  use only), imported lazily because the import takes seconds.
+  use only).
+Both libraries are imported lazily (alibi takes seconds, scipy.stats about one), so the
+service answers /healthz at once; ReferenceHolder.preload_detector imports them early.
 Both count categories over the union of the categories seen in the reference and in the
 window, so a category the reference never saw still counts.
 """
@@ -15,7 +17,6 @@ from dataclasses import dataclass
 from typing import Literal, Protocol
 
 import numpy as np
-from scipy.stats import chi2_contingency, ks_2samp
 
 from drift_service.encoding import CATEGORICAL_COLUMNS
 from titanic_common.features import FEATURE_NAMES
@@ -55,6 +56,8 @@ def verdict(p_values: np.ndarray, p_value: float) -> DriftResult:
 
 
 def _chi2_p_value(reference: np.ndarray, window: np.ndarray) -> float:
+    from scipy.stats import chi2_contingency
+
     categories = np.union1d(reference, window)
     table = np.array(
         [[np.count_nonzero(col == c) for c in categories] for col in (reference, window)]
@@ -65,6 +68,8 @@ def _chi2_p_value(reference: np.ndarray, window: np.ndarray) -> float:
 
 def feature_p_values(reference: np.ndarray, window: np.ndarray) -> np.ndarray:
     """Per-feature p-values of window vs reference (columns in FEATURE_NAMES order)."""
+    from scipy.stats import ks_2samp
+
     p_values = np.empty(reference.shape[1])
     for col in range(reference.shape[1]):
         if col in CATEGORICAL_COLUMNS:

@@ -9,6 +9,7 @@ poller reloads them when another version is promoted. Tests may hand rows in dir
 from __future__ import annotations
 
 import asyncio
+import importlib
 from collections.abc import AsyncIterator, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -82,12 +83,12 @@ class ReferenceHolder:
         self.p_value = p_value
         self.current: Reference | None = None
         self.problem: str = NO_PRODUCTION_MODEL
-        self.detector_loaded = backend == "scipy"
+        self.detector_loaded = False
 
     async def preload_detector(self) -> None:
         """Import the detector library ahead of the first reference (alibi takes seconds)."""
-        if self.backend == "alibi":
-            await asyncio.to_thread(__import__, "alibi_detect.cd")
+        module = "alibi_detect.cd" if self.backend == "alibi" else "scipy.stats"
+        await asyncio.to_thread(importlib.import_module, module)
         self.detector_loaded = True
 
     async def use_rows(
