@@ -171,3 +171,16 @@ def test_a_promotion_reloads_the_reference(client, drift: DriftProcess):
     check = post(client, third_class_males(CHECK_EVERY), model_version=2).json()["check"]
     assert check["model_version"] == 2
     assert 'drift_count_total{model_version="2"}' in client.get("/metrics").text
+
+
+def test_an_oversized_batch_is_refused_whole(client):
+    response = post(client, sample(1000, 12) + sample(1, 13))
+    assert response.status_code == 413
+    assert "at most 1000" in response.json()["error"]["message"]
+    assert client.get("/drift/status").json()["window_observations"] == 0
+
+
+def test_an_empty_batch_is_a_named_error(client):
+    response = post(client, [])
+    assert response.status_code == 422
+    assert response.json()["error"]["details"]["fields"] == ["observations"]

@@ -71,6 +71,15 @@ class DriftMonitor:
                 f"{len(observations)} observations in one batch; at most {self.max_batch}",
                 details={"field": "observations", "max": self.max_batch},
             )
+        current = self.references.current
+        if model_version is not None and current and current.model_version != model_version:
+            # Inputs served by another version than the reference's: worth knowing while
+            # a promotion propagates; they still go into the one shared window.
+            log.info(
+                "observations_version_differs",
+                sent=model_version,
+                reference=current.model_version,
+            )
         async with dependency("redis"):
             intake = await self.window.add(observations)
         metrics.OBSERVATIONS.inc(intake.accepted)
