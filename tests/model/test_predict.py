@@ -9,6 +9,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import httpx
@@ -117,19 +118,28 @@ def stack(base_env, gcs_emulator, artifacts_dir, admin_headers) -> Iterator[Stac
         "DRIFT_URL": f"http://127.0.0.1:{free_port()}",
     }
     stack = Stack(env, tmp)
+    scripts = {
+        "titanic-feature-store": "FEATURE_STORE_URL",
+        "titanic-drift": "DRIFT_URL",
+        "titanic-model": "MODEL_URL",
+    }
     try:
-        fs = stack.start("titanic-feature-store", "FEATURE_STORE_URL")
+        # Start-up is mostly imports: the processes start together while the model trains;
+        # the model service finds the model on its first registry polls.
+        with ThreadPoolExecutor(len(scripts)) as pool:
+            started = [pool.submit(stack.start, s, var) for s, var in scripts.items()]
+            stack.first_version = publish_model(env, seed=0)
+            for future in started:
+                future.result()
         rows = [{"passenger_id": pid, **f.model_dump()} for pid, f in demo_rows().items()]
         pushed = httpx.post(
-            f"{fs.url}/push",
+            f"{env['FEATURE_STORE_URL']}/push",
             json={"feature_view": FEATURE_VIEW, "rows": rows},
             headers=admin_headers,
             timeout=30,
         )
         pushed.raise_for_status()
-        stack.first_version = publish_model(env, seed=0)
-        stack.start("titanic-drift", "DRIFT_URL")
-        stack.start("titanic-model", "MODEL_URL")
+        wait_until(lambda: httpx.get(f"{env['MODEL_URL']}/readyz", timeout=5).is_success, 60)
         yield stack
     finally:
         stack.stop_all()

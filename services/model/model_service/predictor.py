@@ -96,6 +96,7 @@ class ModelHolder:
         self.failure: str | None = None
         self._failed_ref: ProductionRef | None = None
         self._failed_at = 0.0
+        self.loading: ProductionRef | None = None
 
     async def refresh(self) -> None:
         """Load the registry's production version if it is not the one being served."""
@@ -117,9 +118,11 @@ class ModelHolder:
         return ref == self._failed_ref and age < self._retry_failed_seconds
 
     async def _swap_to(self, ref: ProductionRef) -> None:
+        self.loading = ref
         try:
             model = await asyncio.to_thread(self._load, ref)
         except Exception as exc:
+            self.loading = None
             self._failed_ref = ref
             self._failed_at = time.monotonic()
             self.failure = f"version {ref.version} failed to load: {type(exc).__name__}: {exc}"
@@ -134,6 +137,7 @@ class ModelHolder:
             return
         previous = self.current.version if self.current else None
         self.current = model
+        self.loading = None
         self.failure = None
         self._failed_ref = None
         record_model(model.version, model.algorithm)
@@ -145,14 +149,16 @@ class ModelHolder:
         )
 
     async def poll(self, every_seconds: float) -> None:
-        """Refresh forever; cancelled at shutdown."""
+        """Refresh now and then every `every_seconds`, forever; cancelled at shutdown."""
         while True:
-            await asyncio.sleep(every_seconds)
             await self.refresh()
+            await asyncio.sleep(every_seconds)
 
     async def readiness(self) -> CheckResult:
         """Ready only with a model loaded; the detail names the version or the problem."""
         if self.current is None:
+            if self.loading is not None:
+                return CheckResult(False, f"loading production version {self.loading.version}")
             return CheckResult(False, self.failure or NO_MODEL)
         detail = f"serving version {self.current.version}"
         if self.failure:

@@ -200,8 +200,9 @@ async def prediction_state(app: FastAPI) -> AsyncIterator[None]:
     settings = app.state.settings
     token = settings.ADMIN_TOKEN
     timeout = settings.HTTP_TIMEOUT_SECONDS
+    # The first load runs in the poller: the process answers /healthz at once and
+    # /readyz says what is loading.
     holder = ModelHolder(registry_fetcher(settings.DATABASE_URL), load_model)
-    await holder.refresh()
     feed = PredictionFeed(
         # Off the request path, so a slow drift service gets time rather than a resend.
         async_client(
