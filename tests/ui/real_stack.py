@@ -3,6 +3,10 @@ store and drift, each started as users run them, holding the 1309 demo passenger
 
 from __future__ import annotations
 
+import json
+import os
+import shutil
+import subprocess
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -11,7 +15,7 @@ import httpx
 import psycopg
 
 from tests.support.db import create_migrated_database, drop_database
-from tests.support.procs import Proc, Service, free_port, start_redis, start_service
+from tests.support.procs import ROOT, Proc, Service, free_port, start_redis, start_service
 from titanic_common.demo_data import load_demo_passengers
 from titanic_common.features import (
     FEATURE_VIEW,
@@ -28,6 +32,40 @@ def demo_feature_rows() -> list[dict]:
         raw = RawPassenger.model_validate({k.lower(): v for k, v in record.items()})
         rows.append({"passenger_id": record["PassengerId"], **compute_features(raw).model_dump()})
     return rows
+
+
+def load_labelled_passengers(dsn: str) -> None:
+    """The demo passengers with their labels, as an ingestion run would leave them."""
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        (run_id,) = conn.execute(
+            "INSERT INTO ingestion_runs (source_uri, status) VALUES ('test://ui', 'succeeded')"
+            " RETURNING id"
+        ).fetchone()
+        columns = ("PassengerId", "Survived", "Pclass", "Name", "Sex", "Age", "SibSp",
+                   "Parch", "Ticket", "Fare", "Cabin", "Embarked")  # fmt: skip
+        with conn.cursor() as cur:
+            cur.executemany(
+                "INSERT INTO passengers (passenger_id, survived, pclass, name, sex, age, sibsp,"
+                " parch, ticket, fare, cabin, embarked, ingestion_run_id)"
+                " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
+                [(*(p[c] for c in columns), run_id) for p in load_demo_passengers()],
+            )
+
+
+def train_model(stack: Stack) -> dict:
+    """Run `titanic-train` as operators do, small enough to take seconds; its JSON result."""
+    stack.env.update(
+        MODEL_ARTIFACT_URI=f"file://{stack.tmp / 'models'}",
+        TRAIN_N_ESTIMATORS="20",
+        TRAIN_CV_REPEATS="1",
+    )
+    binary = shutil.which("titanic-train") or str(ROOT / ".venv" / "bin" / "titanic-train")
+    done = subprocess.run(
+        [binary], env={**os.environ, **stack.env}, capture_output=True, text=True, timeout=240
+    )
+    if done.returncode != 0:
+        raise RuntimeError(f"titanic-train failed ({done.returncode}): {done.stderr[-2000:]}")
+    return json.loads(done.stdout)
 
 
 def register_production(dsn: str, version: int, training_rows: int) -> None:
@@ -82,10 +120,18 @@ def start_data_services(tmp: Path, env: dict[str, str], token: str) -> Stack:
     return stack
 
 
+def start_model(stack: Stack) -> Service:
+    """The model service serving whatever the registry says is in production."""
+    stack.env["MODEL_URL"] = f"http://127.0.0.1:{free_port()}"
+    model = start_service("titanic-model", "MODEL_URL", stack.env, stack.tmp)
+    stack.stops.append(model.stop)
+    return model
+
+
 def start_drift(stack: Stack) -> Service:
     """The drift service with a small window so a few posts make a check."""
+    stack.env.setdefault("DRIFT_URL", f"http://127.0.0.1:{free_port()}")
     stack.env.update(
-        DRIFT_URL=f"http://127.0.0.1:{free_port()}",
         DRIFT_WINDOW="100",
         DRIFT_MIN_WINDOW="50",
         DRIFT_CHECK_EVERY="50",

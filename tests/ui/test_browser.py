@@ -1,4 +1,8 @@
-"""The UI in headless Chromium (Debian's, driven by Playwright) against real processes."""
+"""The UI in headless Chromium (Debian's, driven by Playwright) against the stub upstream.
+
+Edge cases the real system cannot produce on demand live here; test_real_stack.py covers
+the same pages over the real services.
+"""
 
 from __future__ import annotations
 
@@ -24,7 +28,6 @@ def page(browser: Browser) -> Iterator[Page]:
 def test_submitting_the_form_shows_probability_and_model_version(page: Page, ui_url: str):
     page.goto(ui_url + "/")
     expect(page.get_by_test_id("header-model")).to_have_text("Model v7")
-    screenshot(page, "form")
     page.get_by_label("First class").check()
     page.get_by_label("Female", exact=True).check()
     page.get_by_label("Age in years").fill("38")
@@ -37,7 +40,6 @@ def test_submitting_the_form_shows_probability_and_model_version(page: Page, ui_
     expect(page.get_by_test_id("model-version")).to_have_text("7")
     expect(page.get_by_test_id("verdict")).to_contain_text("Likely to have survived")
     expect(page.get_by_test_id("reasons")).to_contain_text("Sex: female")
-    screenshot(page, "result")
     page.get_by_test_id("try-again").click()
     expect(page.get_by_role("button", name="Estimate survival")).to_be_visible()
 
@@ -95,7 +97,6 @@ def test_models_page_renders_plots(page: Page, ui_url: str):
     expect(charts.get_by_role("img", name="ROC curve")).to_be_visible()
     expect(charts.get_by_role("img", name="Calibration plot")).to_be_visible()
     expect(page.get_by_test_id("versions").locator("tbody tr")).to_have_count(2)
-    screenshot(page, "models")
 
 
 def test_drift_page_renders_plots(page: Page, ui_url: str):
@@ -104,7 +105,6 @@ def test_drift_page_renders_plots(page: Page, ui_url: str):
     expect(page.get_by_test_id("p-values").get_by_role("img")).to_be_visible()
     expect(page.get_by_test_id("histograms").get_by_role("img")).to_have_count(2)
     expect(page.get_by_test_id("events").locator("tbody tr")).to_have_count(2)
-    # docs/images/drift.png comes from the real drift service (test_real_drift.py).
 
 
 def test_form_is_usable_on_a_phone(browser: Browser, ui_url: str):

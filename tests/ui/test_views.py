@@ -4,7 +4,14 @@ from __future__ import annotations
 
 from titanic_common.features import RawPassenger
 from ui_service.schemas import DriftStatus, FeatureSummary, Metrics, ModelVersion
-from ui_service.views import Header, drift_histograms, feature_label, model_plots, top_reasons
+from ui_service.views import (
+    Header,
+    drift_histograms,
+    feature_label,
+    model_plots,
+    slice_rows,
+    top_reasons,
+)
 
 PASSENGER = RawPassenger(pclass=1, sex="female", age=38, fare=71.28, embarked="C", cabin="C85")
 
@@ -75,3 +82,18 @@ def test_numeric_bins_are_labelled_by_lower_edge_and_keep_missing():
         current=[1, 1, 0],
     )
     assert summary.labels() == ["0.167", "14", "missing"]
+
+
+def test_slices_flatten_to_rows_and_ignore_malformed_parts():
+    rows = slice_rows(
+        {
+            "sex": {"female": {"accuracy": 0.9, "count": 90}, "male": {"accuracy": 0.8}},
+            "pclass": "not a mapping",
+            "age_band": {"0-12": {"count": 3}},
+        }
+    )
+    assert [(r.group, r.value, r.accuracy, r.count) for r in rows] == [
+        ("Sex", "female", 0.9, 90),
+        ("Sex", "male", 0.8, None),
+    ]
+    assert slice_rows(None) == []

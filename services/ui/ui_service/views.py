@@ -124,6 +124,40 @@ def model_plots(version: ModelVersion) -> dict[str, Markup]:
     return out
 
 
+@dataclass(frozen=True)
+class SliceRow:
+    group: str
+    value: str
+    accuracy: float
+    count: int | None
+
+
+SLICE_LABELS = {"sex": "Sex", "pclass": "Ticket class", "age_band": "Age band"}
+
+
+def slice_rows(slices: object) -> list[SliceRow]:
+    """Hold-out accuracy per slice ({group: {value: {accuracy, count}}}); [] if malformed."""
+    if not isinstance(slices, dict):
+        return []
+    rows = []
+    for group, values in slices.items():
+        if not isinstance(values, dict):
+            continue
+        for value, stats in values.items():
+            if isinstance(stats, dict) and isinstance(stats.get("accuracy"), int | float):
+                label = SLICE_LABELS.get(group, FEATURE_LABELS.get(group, group))
+                count = stats.get("count")
+                rows.append(
+                    SliceRow(
+                        label,
+                        str(value),
+                        stats["accuracy"],
+                        count if isinstance(count, int) else None,
+                    )
+                )
+    return rows
+
+
 def drift_histograms(summary: dict[str, FeatureSummary]) -> list[tuple[str, Markup]]:
     """One reference-vs-recent chart per feature that has data to draw."""
     charts = []

@@ -12,7 +12,14 @@ from ui_service import forms, plots
 from ui_service.clients import InputRejectedError, ServiceUnavailableError
 from ui_service.routes.deps import CsrfChecked, DriftDep, HeaderDep, ModelDep, TemplatesDep
 from ui_service.routes.rendering import render
-from ui_service.views import Header, attempt, drift_histograms, model_plots, top_reasons
+from ui_service.views import (
+    Header,
+    attempt,
+    drift_histograms,
+    model_plots,
+    slice_rows,
+    top_reasons,
+)
 
 router = APIRouter(default_response_class=HTMLResponse, tags=["pages"])
 
@@ -100,6 +107,7 @@ async def read_models(
         error=error,
         production=production,
         charts=model_plots(production) if production else {},
+        slices=slice_rows(production.metrics.slices) if production else [],
     )
 
 
