@@ -13,7 +13,9 @@ import psycopg
 from pydantic import ValidationError
 
 from model_service.frame import feature_frame
+from model_service.settings import Settings
 from titanic_common.errors import InvalidInputError
+from titanic_common.feature_client import FeatureStoreClient
 from titanic_common.features import FEATURE_NAMES, PassengerFeatures, RawPassenger
 from titanic_common.features import compute_features as feature_function
 from titanic_common.logging import get_logger
@@ -29,6 +31,8 @@ class FeatureSource(Protocol):
     """Anything that streams passenger_features rows (FeatureStoreClient.iter_export)."""
 
     def iter_export(self) -> Iterable[Mapping[str, Any]]: ...
+
+    def close(self) -> None: ...
 
 
 @dataclass(frozen=True)
@@ -62,6 +66,18 @@ class ComputedFeatures:
         for p in self.passengers:
             raw = RawPassenger.model_validate({k.lower(): v for k, v in p.items()})
             yield {"passenger_id": p["PassengerId"], **feature_function(raw).model_dump()}
+
+    def close(self) -> None:
+        """Nothing to release; mirrors FeatureStoreClient.close."""
+
+
+def feature_store_source(settings: Settings) -> FeatureStoreClient:
+    """The feature-store export as the training feature source (close it after use)."""
+    return FeatureStoreClient(
+        settings.FEATURE_STORE_URL,
+        token=settings.ADMIN_TOKEN,
+        timeout=settings.FEATURE_EXPORT_TIMEOUT_SECONDS,
+    )
 
 
 def load_labels(conn: psycopg.Connection) -> Labels:

@@ -8,25 +8,15 @@ from __future__ import annotations
 
 import argparse
 import sys
+from contextlib import closing
 
-from model_service.dataset import ComputedFeatures, FeatureSource
-from model_service.settings import Settings, get_settings
+from model_service.dataset import ComputedFeatures, FeatureSource, feature_store_source
+from model_service.settings import get_settings
 from model_service.train_run import train_and_register
 from titanic_common.errors import AppError, DependencyUnavailableError
 from titanic_common.logging import configure_logging, get_logger
 
 log = get_logger(__name__)
-
-
-def feature_store_source(settings: Settings) -> FeatureSource:
-    """The feature-store export as the training feature source."""
-    from titanic_common.feature_client import FeatureStoreClient
-
-    return FeatureStoreClient(
-        settings.FEATURE_STORE_URL,
-        token=settings.ADMIN_TOKEN,
-        timeout=settings.FEATURE_EXPORT_TIMEOUT_SECONDS,
-    )
 
 
 def demo_source() -> FeatureSource:
@@ -53,9 +43,10 @@ def main(argv: list[str] | None = None) -> int:
     configure_logging("train", settings.LOG_LEVEL)
     source = demo_source() if args.features_from == "demo" else feature_store_source(settings)
     try:
-        result = train_and_register(
-            settings, source, progress=lambda message: log.info("progress", step=message)
-        )
+        with closing(source):
+            result = train_and_register(
+                settings, source, progress=lambda message: log.info("progress", step=message)
+            )
     except DependencyUnavailableError as exc:
         print(f"training failed: {exc.message}", file=sys.stderr)
         return 3

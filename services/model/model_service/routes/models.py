@@ -10,10 +10,10 @@ from fastapi import APIRouter, Depends, Query, Request
 from pydantic import BaseModel, Field
 
 from model_service import registry
+from model_service.dataset import feature_store_source
 from model_service.jobs import TrainingJob, TrainingJobs
 from model_service.registry import ModelVersion
 from model_service.settings import Settings, get_settings
-from model_service.train_cli import feature_store_source
 from model_service.train_run import train_and_register
 from titanic_common.auth import admin_dependency
 from titanic_common.errors import NotFoundError
@@ -89,7 +89,8 @@ def start_training(_: AdminDep, jobs: JobsDep, settings: SettingsDep) -> JobAcce
     """Start a training run in the background; poll GET /models/train/{job_id}."""
 
     def train(progress: Any) -> Any:
-        return train_and_register(settings, feature_store_source(settings), progress=progress)
+        with feature_store_source(settings) as source:
+            return train_and_register(settings, source, progress=progress)
 
     job = jobs.start(train)
     return JobAccepted(job_id=job.job_id, status=job.status)
