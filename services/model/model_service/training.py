@@ -69,9 +69,10 @@ def preprocessor() -> ColumnTransformer:
 
 def build_pipeline(config: TrainConfig, classifier: ClassifierMixin | None = None) -> Pipeline:
     """The unfitted model pipeline: preprocessing then the classifier."""
-    classifier = classifier or RandomForestClassifier(
-        n_estimators=config.n_estimators, random_state=config.seed, n_jobs=config.n_jobs
-    )
+    if classifier is None:
+        classifier = RandomForestClassifier(
+            n_estimators=config.n_estimators, random_state=config.seed, n_jobs=config.n_jobs
+        )
     return Pipeline([("prep", preprocessor()), ("clf", classifier)])
 
 
