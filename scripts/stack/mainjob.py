@@ -40,7 +40,11 @@ class AirflowApi:
     """The few calls of Airflow's public REST API the main job needs."""
 
     def __init__(self, base_url: str) -> None:
-        self.client = httpx.Client(base_url=base_url, timeout=10.0)
+        self.client = httpx.Client(
+            base_url=base_url,
+            timeout=30.0,
+            transport=httpx.HTTPTransport(retries=3),
+        )
 
     def _auth(self) -> dict[str, str]:
         # simple_auth_manager_all_admins issues a token without credentials (local runs).
@@ -75,7 +79,10 @@ def _wait(what: str, check, timeout: float, console: Console, interval: float = 
     deadline = time.monotonic() + timeout
     with console.status(what):
         while time.monotonic() < deadline:
-            result = check()
+            try:
+                result = check()
+            except httpx.HTTPError:
+                result = None  # a busy api-server answers late; ask again
             if result:
                 return result
             time.sleep(interval)
@@ -122,8 +129,10 @@ def run(env: dict[str, str], console: Console, timeout: float = 900) -> Summary:
         api = AirflowApi(env["AIRFLOW_URL"])
         _wait(f"Airflow parsing {INGEST_DAG}", lambda: api.dag_parsed(INGEST_DAG), 300, console)
         _wait(f"Airflow parsing {TRAIN_DAG}", lambda: api.dag_parsed(TRAIN_DAG), 300, console)
-        before = api.latest_run(TRAIN_DAG)
-        run_id = api.trigger(INGEST_DAG)
+        before = _wait("reading training runs", lambda: [api.latest_run(TRAIN_DAG)], 120, console)[
+            0
+        ]
+        run_id = _wait(f"triggering {INGEST_DAG}", lambda: api.trigger(INGEST_DAG), 120, console)
         console.print(f"triggered {INGEST_DAG} run {run_id}")
         state = _wait(
             f"ingesting ({INGEST_DAG})",

@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
+import yaml
+
 ROOT = Path(__file__).resolve().parents[2]
 VENV_BIN = ROOT / ".venv" / "bin"
 AIRFLOW_BIN = ROOT / "airflow" / ".venv" / "bin"
@@ -77,11 +79,35 @@ def _gcs_program(env: dict[str, str], run_dir: Path) -> list[Program]:
     return [Program("gcs-emulator", argv, f"{host}/storage/v1/b")]
 
 
+PROMETHEUS_CONFIG = ROOT / "infra" / "prometheus" / "prometheus.yml"
+SCRAPE_TARGETS = {
+    "ui": "UI_URL",
+    "feature-store": "FEATURE_STORE_URL",
+    "model": "MODEL_URL",
+    "drift": "DRIFT_URL",
+    "pushgateway": "PUSHGATEWAY_URL",
+}
+
+
+def render_prometheus_config(env: dict[str, str], run_dir: Path) -> Path:
+    """infra/prometheus/prometheus.yml with the targets this run uses (only they differ)."""
+    config = yaml.safe_load(PROMETHEUS_CONFIG.read_text())
+    config["rule_files"] = [str(PROMETHEUS_CONFIG.parent / f) for f in config["rule_files"]]
+    for job in config["scrape_configs"]:
+        url = env.get(SCRAPE_TARGETS.get(job["job_name"], ""), "")
+        if url:
+            parts = urlsplit(url)
+            job["static_configs"] = [{"targets": [f"{parts.hostname}:{parts.port}"]}]
+    path = run_dir / "prometheus.yml"
+    path.write_text(yaml.safe_dump(config, sort_keys=False))
+    return path
+
+
 def _monitoring_programs(env: dict[str, str], run_dir: Path) -> list[Program]:
     programs = []
     prometheus = shutil.which("prometheus")
-    config = ROOT / "infra" / "prometheus" / "prometheus.yml"
-    if prometheus and config.exists():
+    if prometheus and PROMETHEUS_CONFIG.exists():
+        config = render_prometheus_config(env, run_dir)
         port = _port(env.get("PROMETHEUS_URL", ""), 9090)
         argv = [
             prometheus,
