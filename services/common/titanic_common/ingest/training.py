@@ -28,7 +28,7 @@ class TrainingJob(BaseModel):
 
     job_id: str
     status: JobStatus
-    progress: float | None = None
+    progress: str | None = None  # the model service reports a phrase, e.g. "searching"
     result: TrainingResult | None = None
     error: str | None = None
 
