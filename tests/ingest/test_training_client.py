@@ -34,7 +34,11 @@ def job(status: str, **extra) -> dict:
 def test_waits_through_running_and_returns_the_result() -> None:
     result = {"version": 3, "promoted": True, "reason": "better", "metrics": {"f1": 0.8}}
     client = scripted(
-        [job("queued"), job("running", progress=0.5), job("succeeded", result=result)]
+        [
+            job("queued"),
+            job("running", progress="searching 1047 development rows"),
+            job("succeeded", result=result),
+        ]
     )
     assert start_training(client) == "j1"
     outcome = wait_for_training(client, "j1", poll_seconds=0.001)
