@@ -8,7 +8,11 @@ import psycopg
 import pytest
 
 from model_service import registry
-from titanic_common.errors import ConflictError, NotFoundError
+from model_service.routes.models import get_connection
+from model_service.settings import Settings
+from tests.conftest import ADMIN_TOKEN
+from tests.support.procs import free_port
+from titanic_common.errors import ConflictError, DependencyUnavailableError, NotFoundError
 
 
 @pytest.fixture
@@ -122,3 +126,13 @@ def test_rollback_without_a_previous_production_is_a_conflict(conn: psycopg.Conn
     with pytest.raises(ConflictError, match="no previous production"):
         registry.rollback(conn)
     assert statuses(conn) == {1: "production", 2: "candidate"}
+
+
+def test_registry_routes_answer_503_when_postgres_is_down() -> None:
+    down = Settings(
+        ADMIN_TOKEN=ADMIN_TOKEN,
+        DATABASE_URL=f"postgresql://postgres@127.0.0.1:{free_port()}/titanic",
+    )
+
+    with pytest.raises(DependencyUnavailableError, match="postgres is unavailable"):
+        next(get_connection(down))
