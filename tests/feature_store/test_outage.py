@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import signal
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -93,3 +95,20 @@ def test_redis_down_gives_503_then_service_recovers(outage, admin_headers) -> No
         found = client.get("/feature-views/passenger_features/entities/2")
         assert found.status_code == 200
         assert found.json()["features"]["title"] == passenger_row(2)["title"]
+
+
+def test_hung_redis_gives_503_from_the_socket_timeout(outage) -> None:
+    redis, url = outage
+    with httpx.Client(base_url=url, timeout=5.0) as client:
+        eventually_ok(client, "GET", "/readyz")
+        os.kill(redis.proc.pid, signal.SIGSTOP)  # accepts connections, never answers
+        try:
+            response = client.post("/get-online-features", json=LOOKUP)
+        finally:
+            os.kill(redis.proc.pid, signal.SIGCONT)
+        assert response.status_code == 503
+        assert response.json()["error"]["details"] == {
+            "dependency": "redis",
+            "reason": "TimeoutError",
+        }
+        assert eventually_ok(client, "POST", "/get-online-features", json=LOOKUP).status_code == 200

@@ -83,7 +83,7 @@ class ViewRegistry:
             raise NotFoundError(f"{what} is not registered", details={"feature_view": name})
         return view
 
-    async def list(self) -> list[FeatureView]:
+    async def all_views(self) -> list[FeatureView]:
         """Every registered view version, by name then version."""
         await self._fresh()
         return [self._views[k] for k in sorted(self._views)]

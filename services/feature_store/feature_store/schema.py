@@ -2,7 +2,8 @@
 
 A view version is immutable: its name, version, typed features and TTL never change once
 registered. Values are stored one hash field per feature as text (int/float as their
-shortest round-trip text, bool as 1/0, strings as-is); a null is an absent field.
+shortest round-trip text, bool as 1/0, strings as UTF-8); a null is an absent field;
+`_ts` holds the row's event timestamp.
 """
 
 from __future__ import annotations
@@ -88,15 +89,6 @@ def format_timestamp(moment: datetime) -> str:
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
     return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
-
-
-def encode_value(kind: str, value: Any) -> str:
-    """Text stored in the hash field for a non-null value of type `kind`."""
-    if kind == "bool":
-        return "1" if value else "0"
-    if kind == "float":
-        return repr(float(value))
-    return str(value)
 
 
 @dataclass(frozen=True)
@@ -188,8 +180,8 @@ class FeatureView:
         return [self._encode(row, default_ts) for row in valid], []
 
     def _encode(self, row: dict[str, Any], default_ts: str) -> EncodedRow:
-        # redis-py/hiredis write int and float as their shortest round-trip text; only
-        # bool needs mapping to 1/0 (the decoders mirror this). Nulls become deletions.
+        # hiredis writes int and float as their shortest round-trip text; only bool
+        # needs mapping to 1/0 (the decoders mirror this). Nulls become deletions.
         entity_id = row.pop(ENTITY_KEY)
         stamp = row.pop(EVENT_TIMESTAMP, None)
         mapping = {k: v for k, v in row.items() if v is not None}
@@ -212,10 +204,6 @@ class FeatureView:
             value = raw.get(key)
             out[name] = None if value is None else decoder(value)
         return out
-
-    def unknown_features(self, names: Iterable[str]) -> list[str]:
-        """Names that are not features of this view."""
-        return [n for n in names if n not in self.spec.features]
 
 
 def _row_error(err: Any) -> RowError:

@@ -37,7 +37,7 @@ def _info(view: FeatureView) -> FeatureViewInfo:
 @router.get("", response_model=FeatureViewList)
 async def list_feature_views(registry: RegistryDep) -> FeatureViewList:
     """Every registered feature view version."""
-    return FeatureViewList(feature_views=[_info(v) for v in await registry.list()])
+    return FeatureViewList(feature_views=[_info(v) for v in await registry.all_views()])
 
 
 @router.post(
@@ -61,7 +61,7 @@ async def read_feature_view(
 ) -> FeatureViewDetail:
     """One view version (default latest), its versions and its entity count."""
     found = await registry.get(view, version)
-    versions = [v.version for v in await registry.list() if v.name == view]
+    versions = [v.version for v in await registry.all_views() if v.name == view]
     return FeatureViewDetail(
         **_info(found).model_dump(), versions=versions, entities=await store.count(found)
     )
