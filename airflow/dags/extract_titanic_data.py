@@ -17,6 +17,7 @@ Configuration comes from the environment at run time (see docs/ingestion.md).
 
 from __future__ import annotations
 
+import os
 from datetime import UTC, datetime, timedelta
 
 from airflow.sdk import Asset, TriggerRule, dag, get_current_context, task
@@ -26,10 +27,12 @@ from titanic_common.ingest.lineage import PASSENGERS_ASSET_NAME, PASSENGERS_ASSE
 
 PASSENGERS = Asset(name=PASSENGERS_ASSET_NAME, uri=PASSENGERS_ASSET_URI)
 
-# Every task that talks to GCS, PostgreSQL, the feature store or the Pushgateway. The
-# first delay is Airflow's [core] default_task_retry_delay, so deployments and tests set it.
+# Every task that talks to GCS, PostgreSQL, the feature store or the Pushgateway: the
+# delay doubles per retry. TITANIC_RETRY_DELAY_SECONDS (an env read, no I/O) lets tests
+# shorten it.
 NETWORK_RETRIES = {
     "retries": 4,
+    "retry_delay": timedelta(seconds=float(os.environ.get("TITANIC_RETRY_DELAY_SECONDS", "10"))),
     "retry_exponential_backoff": 2.0,
     "max_retry_delay": timedelta(minutes=5),
 }

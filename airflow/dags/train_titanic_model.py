@@ -12,6 +12,7 @@ new version is promoted is the model service's decision; the result is in the ta
 
 from __future__ import annotations
 
+import os
 from datetime import UTC, datetime, timedelta
 
 from airflow.sdk import Asset, dag, task
@@ -21,9 +22,10 @@ from titanic_common.ingest.lineage import PASSENGERS_ASSET_NAME, PASSENGERS_ASSE
 
 PASSENGERS = Asset(name=PASSENGERS_ASSET_NAME, uri=PASSENGERS_ASSET_URI)
 
-# First delay: Airflow's [core] default_task_retry_delay, doubled on each retry.
+# The delay doubles per retry; TITANIC_RETRY_DELAY_SECONDS lets tests shorten it.
 NETWORK_RETRIES = {
     "retries": 3,
+    "retry_delay": timedelta(seconds=float(os.environ.get("TITANIC_RETRY_DELAY_SECONDS", "10"))),
     "retry_exponential_backoff": 2.0,
     "max_retry_delay": timedelta(minutes=5),
 }

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from functools import lru_cache
 from pathlib import Path
 
 from pydantic import Field, ValidationError, field_validator
@@ -43,9 +42,8 @@ class IngestSettings(CommonSettings):
         return None if isinstance(value, str) and not value.strip() else value
 
 
-@lru_cache
 def get_ingest_settings() -> IngestSettings:
-    """Settings from the environment, or ConfigError naming every bad variable."""
+    """Settings from the environment (read on every call), or ConfigError naming the variable."""
     try:
         return IngestSettings()
     except ValidationError as exc:
