@@ -12,6 +12,7 @@ shutdown) and flush at shutdown.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -184,20 +185,24 @@ class SinkWorker:
 
     async def _collect_batch(self) -> None:
         # Records live in self.batch from the moment they leave the queue, so shutdown
-        # can count them if they never reach the sink.
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + self.config.flush_seconds
-        while len(self.batch) < self.config.batch_size:
-            if not self.queue.empty():
-                self.batch.append(self.queue.get_nowait())
-                continue
-            remaining = deadline - loop.time()
-            if remaining <= 0 or self.closing.is_set():
+        # can count them if they never reach the sink. The worker wakes twice per batch,
+        # not once per record: under load the requests get the CPU.
+        if self.queue.empty():
+            if self.closing.is_set():
                 return
             try:
-                self.batch.append(await asyncio.wait_for(self.queue.get(), remaining))
+                first = await asyncio.wait_for(self.queue.get(), self.config.flush_seconds)
             except TimeoutError:
                 return
+            self.batch.append(first)
+            if self.queue.qsize() + 1 < self.config.batch_size:
+                await self._linger()
+        self._top_up(self.batch)
+
+    async def _linger(self) -> None:
+        """Let records gather for flush_seconds; cut short by shutdown."""
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self.closing.wait(), self.config.flush_seconds)
 
     async def _deliver(self, batch: list[PredictionRecord]) -> None:
         """Send until every record is delivered or dropped; the sink removes from `batch`

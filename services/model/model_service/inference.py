@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import Sequence
 
@@ -34,6 +35,7 @@ class OnnxModel:
             onnx_bytes, sess_options=_session_options(), providers=["CPUExecutionProvider"]
         )
         self._outputs = [ONNX_PROBA_OUTPUT]
+        self._pending: list[tuple[list[PassengerFeatures], asyncio.Future[np.ndarray]]] = []
 
     def predict_proba(self, rows: Sequence[PassengerFeatures]) -> np.ndarray:
         """Survival probability per row (float64 view of the float32 output)."""
@@ -42,3 +44,34 @@ class OnnxModel:
         (proba,) = self._session.run(self._outputs, inputs)
         PREDICTION_LATENCY.observe(time.perf_counter() - started)
         return np.asarray(proba, dtype=np.float64)[:, SURVIVED_COLUMN]
+
+    async def predict_proba_coalesced(self, rows: Sequence[PassengerFeatures]) -> np.ndarray:
+        """Like predict_proba, but requests that reach this point in the same event-loop
+        turn share one ONNX call.
+
+        Building inputs costs about the same for one row as for a hundred, so under
+        concurrent load this multiplies throughput; alone, a request waits for nothing
+        (the flush is scheduled with call_soon, not a timer).
+        """
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[np.ndarray] = loop.create_future()
+        if not self._pending:
+            loop.call_soon(self._flush)
+        self._pending.append((list(rows), future))
+        return await future
+
+    def _flush(self) -> None:
+        pending, self._pending = self._pending, []
+        rows = [row for part, _ in pending for row in part]
+        try:
+            proba = self.predict_proba(rows)
+        except Exception as exc:
+            for _, future in pending:
+                if not future.done():
+                    future.set_exception(exc)
+            return
+        start = 0
+        for part, future in pending:
+            if not future.done():
+                future.set_result(proba[start : start + len(part)])
+            start += len(part)

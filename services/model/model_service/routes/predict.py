@@ -13,6 +13,7 @@ from fastapi import APIRouter, Depends, FastAPI, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
 from fastapi.exceptions import RequestValidationError
 from fastapi.routing import APIRoute
+from pydantic import BaseModel
 
 from model_service.feed import FeedConfig, PredictionFeed, PredictionRecord
 from model_service.metrics import PREDICTIONS
@@ -62,8 +63,11 @@ class TaglessValidationRoute(APIRoute):
 
 router = APIRouter(tags=["predictions"], route_class=TaglessValidationRoute)
 
+# The dependencies are async on purpose: FastAPI runs plain `def` dependencies in a
+# thread pool, which costs more than everything else a prediction does.
 
-def current_model(request: Request) -> LoadedModel:
+
+async def current_model(request: Request) -> LoadedModel:
     """The model served right now; read once per request so a swap never splits one."""
     model = request.app.state.model_holder.current
     if model is None:
@@ -71,11 +75,11 @@ def current_model(request: Request) -> LoadedModel:
     return model
 
 
-def prediction_feed(request: Request) -> PredictionFeed:
+async def prediction_feed(request: Request) -> PredictionFeed:
     return request.app.state.prediction_feed
 
 
-def feature_client(request: Request) -> AsyncFeatureStoreClient:
+async def feature_client(request: Request) -> AsyncFeatureStoreClient:
     return request.app.state.feature_client
 
 
@@ -115,7 +119,7 @@ async def score(
     feed: PredictionFeed,
 ) -> list[PredictionOut]:
     """Predict, optionally explain, count, and hand the records to the feed."""
-    probabilities = model.predict(rows)
+    probabilities = await model.predict(rows)
     explanations = await run_in_threadpool(model.explain, rows) if explain else None
     now = datetime.now(UTC)
     outs, records = [], []
@@ -152,34 +156,53 @@ async def _with_error_count(model: LoadedModel, source: str, passengers, client)
         raise
 
 
-@router.post("/predict", response_model=PredictionOut, response_model_exclude_none=True)
+class ModelJSONResponse(Response):
+    """A response model serialised once, in Rust; without `explanation` unless asked."""
+
+    media_type = "application/json"
+
+    def render(self, content: BaseModel) -> bytes:
+        return content.model_dump_json(exclude_none=True).encode()
+
+
+# The routes return already-validated models, so FastAPI's response_model pass (validate
+# again, then encode in Python) is skipped; the models still document the responses.
+@router.post(
+    "/predict",
+    response_class=ModelJSONResponse,
+    responses={200: {"model": PredictionOut}},
+)
 async def predict_passenger(
     body: PredictRequest,
     model: ModelDep,
     feed: FeedDep,
     client: FeatureClientDep,
     explain: ExplainQuery = False,
-) -> PredictionOut:
+) -> ModelJSONResponse:
     """Predict survival for one passenger, by raw attributes or passenger_id."""
     source = "passenger_id" if isinstance(body, PassengerRef) else "raw"
     rows = await _with_error_count(model, source, [body], client)
     (out,) = await score(model, rows, explain or body.explain, source, feed)
-    return out
+    return ModelJSONResponse(out)
 
 
-@router.post("/predict/batch", response_model=BatchPredictionOut, response_model_exclude_none=True)
+@router.post(
+    "/predict/batch",
+    response_class=ModelJSONResponse,
+    responses={200: {"model": BatchPredictionOut}},
+)
 async def predict_batch(
     body: BatchPredictRequest,
     model: ModelDep,
     feed: FeedDep,
     client: FeatureClientDep,
     explain: ExplainQuery = False,
-) -> BatchPredictionOut:
+) -> ModelJSONResponse:
     """Predict survival for up to 1000 passengers in one call, all with one model version."""
     rows = await _with_error_count(model, "batch", body.passengers, client)
     wants = explain or body.explain or any(p.explain for p in body.passengers)
     outs = await score(model, rows, wants, "batch", feed)
-    return BatchPredictionOut(model_version=model.version, predictions=outs)
+    return ModelJSONResponse(BatchPredictionOut(model_version=model.version, predictions=outs))
 
 
 def feed_config(settings: Any) -> FeedConfig:

@@ -1,0 +1,355 @@
+"""Model-service benchmark: ONNX Runtime vs scikit-learn, and /predict vs a bare endpoint.
+
+    uv run python benchmarks/model_bench.py [--seconds 10] [--rate 200] [--no-write]
+
+1. In-process inference of one row: the served ONNX graph vs the same sklearn pipeline
+   (interleaved rounds, medians): the ratio.
+2. HTTP throughput: POST /predict on the real titanic-model process vs a bare FastAPI
+   endpoint returning constant JSON, both run by uvicorn the same way (one worker,
+   uvloop, httptools, no access log) and driven by the same wrk settings in the same run.
+   Target: /predict >= 0.6 of the bare endpoint.
+3. Latency of POST /predict at a fixed request rate (open loop, counted from each
+   request's due time): p50 / p99.
+
+It starts what it needs itself: a migrated throw-away database on the local PostgreSQL,
+a gcp-storage-emulator, and the model service with a trained production model. The drift
+service is left out (observations queue, retry and are counted as dropped), as in a
+drift outage. Results go to the "## Model service" section of benchmarks/RESULTS.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import platform
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+RESULTS = ROOT / "benchmarks" / "RESULTS.md"
+SECTION = "## Model service"
+BODY = {
+    "pclass": 1,
+    "sex": "female",
+    "age": 29,
+    "sibsp": 0,
+    "parch": 0,
+    "fare": 211.3,
+    "embarked": "S",
+    "name": "Allen, Miss. Elisabeth Walton",
+    "cabin": "B5",
+}
+CONSTANT = {
+    "survival_probability": 0.5,
+    "survived": True,
+    "model_version": 1,
+    "prediction_id": "00000000-0000-0000-0000-000000000000",
+}
+ADMIN_TOKEN = "bench-admin-token-0123456789abcdef"
+
+
+def bare_app():
+    """The baseline: FastAPI, one POST route, constant JSON, nothing else."""
+    from fastapi import FastAPI
+
+    app = FastAPI()
+
+    @app.post("/predict")
+    async def predict_constant() -> dict:
+        """Constant answer."""
+        return CONSTANT
+
+    return app
+
+
+def serve_bare(port: int) -> None:
+    """Run the bare app the way titanic_common.server.serve runs a service."""
+    import uvicorn
+
+    uvicorn.run(
+        "benchmarks.model_bench:bare_app",
+        factory=True,
+        host="127.0.0.1",
+        port=port,
+        log_level="warning",
+        access_log=False,
+        proxy_headers=False,
+    )
+
+
+def machine() -> str:
+    cpu = "unknown"
+    for line in Path("/proc/cpuinfo").read_text().splitlines():
+        if line.startswith("model name"):
+            cpu = line.split(":", 1)[1].strip()
+            break
+    load = ", ".join(f"{x:.2f}" for x in os.getloadavg())
+    return (
+        f"nproc {os.cpu_count()}, {cpu}, Python {platform.python_version()}, "
+        f"load average at start {load}"
+    )
+
+
+def per_call(fn: Callable[[], object], calls: int) -> float:
+    start = time.perf_counter()
+    for _ in range(calls):
+        fn()
+    return (time.perf_counter() - start) / calls
+
+
+def interleaved(
+    a: Callable[[], object], b: Callable[[], object], rounds: int = 7, calls: int = 200
+) -> tuple[float, float]:
+    """Median seconds per call of a and b, alternating rounds so load drifts hit both."""
+    ta, tb = [], []
+    for _ in range(rounds):
+        ta.append(per_call(a, calls))
+        tb.append(per_call(b, calls))
+    return statistics.median(ta), statistics.median(tb)
+
+
+def wrk(url: str, seconds: float, connections: int, tmp: Path) -> float:
+    """Requests per second of POST url with BODY, from wrk (one thread)."""
+    script = tmp / "post.lua"
+    body = json.dumps(BODY).replace("\\", "\\\\").replace('"', '\\"')
+    script.write_text(
+        f'wrk.method = "POST"\nwrk.body = "{body}"\n'
+        'wrk.headers["Content-Type"] = "application/json"\n'
+    )
+    out = subprocess.run(
+        ["wrk", "-t1", f"-c{connections}", f"-d{seconds:.0f}s", "-s", str(script), url],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+    if "Non-2xx" in out:
+        raise RuntimeError(f"wrk saw errors:\n{out}")
+    return float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+
+
+async def fixed_rate(url: str, rate: float, seconds: float) -> tuple[float, float, float]:
+    """Open-loop POSTs at `rate`/s; p50, p99 (seconds from due time) and achieved rate."""
+    import httpx
+
+    total = int(rate * seconds)
+    latencies: list[float] = []
+    limits = httpx.Limits(max_connections=64, max_keepalive_connections=64)
+    async with httpx.AsyncClient(timeout=10.0, limits=limits) as client:
+        loop = asyncio.get_running_loop()
+        start = loop.time() + 0.2
+
+        async def one(i: int) -> None:
+            due = start + i / rate
+            await asyncio.sleep(max(0.0, due - loop.time()))
+            response = await client.post(url, json=BODY)
+            response.raise_for_status()
+            latencies.append(loop.time() - due)
+
+        await asyncio.gather(*(one(i) for i in range(total)))
+        elapsed = loop.time() - start
+    quantiles = statistics.quantiles(latencies, n=100)
+    return quantiles[49], quantiles[98], total / elapsed
+
+
+def write_section(text: str) -> None:
+    lines = RESULTS.read_text().splitlines(keepends=True) if RESULTS.exists() else []
+    begin = next((i for i, line in enumerate(lines) if line.strip() == SECTION), None)
+    if begin is None:
+        prefix = "".join(lines) or "# Benchmark results\n"
+        RESULTS.write_text(prefix.rstrip("\n") + "\n\n" + text)
+        return
+    end = next((i for i in range(begin + 1, len(lines)) if lines[i].startswith("## ")), len(lines))
+    tail = "".join(lines[end:])
+    RESULTS.write_text("".join(lines[:begin]) + text + ("\n" + tail if tail else ""))
+
+
+def train_production_size() -> tuple[object, bytes, list]:
+    """The training pipeline at its default size, fitted on the demo passengers."""
+    from model_service.frame import feature_frame
+    from model_service.onnx_io import to_onnx
+    from model_service.training import TrainConfig, build_pipeline
+    from titanic_common.demo_data import load_demo_passengers
+    from titanic_common.features import RawPassenger, compute_features
+
+    passengers = load_demo_passengers()
+    rows = [
+        compute_features(RawPassenger.model_validate({k.lower(): v for k, v in p.items()}))
+        for p in passengers
+    ]
+    labels = [p["Survived"] for p in passengers]
+    pipeline = build_pipeline(TrainConfig()).set_params(clf__max_depth=7, clf__min_samples_leaf=4)
+    pipeline.fit(feature_frame(rows), labels)
+    return pipeline, to_onnx(pipeline), rows
+
+
+def publish_production(env: dict[str, str], pipeline, onnx_bytes: bytes, rows: int) -> int:
+    """Artifacts to the bucket, a registry row, promoted: what `make train` leaves behind."""
+    import psycopg
+
+    from model_service.artifacts import filesystem_for, publish_artifacts, version_uri
+    from model_service.registry import NewVersion, promote, register_version
+    from model_service.training import ALGORITHM
+    from titanic_common.features import FEATURE_VIEW, FEATURE_VIEW_VERSION
+
+    base = env["MODEL_ARTIFACT_URI"]
+    fs = filesystem_for(base, env["GCS_PROJECT"], env["STORAGE_EMULATOR_HOST"])
+
+    def publish(version: int) -> tuple[str, str]:
+        uri = version_uri(base, version)
+        return uri, publish_artifacts(uri, onnx_bytes, pipeline, fs)
+
+    new = NewVersion(
+        algorithm=ALGORITHM,
+        feature_view=FEATURE_VIEW,
+        feature_view_version=FEATURE_VIEW_VERSION,
+        training_rows=rows,
+    )
+    with psycopg.connect(env["DATABASE_URL"]) as conn:
+        version = register_version(conn, new, publish)
+        promote(conn, version, "benchmark")
+    return version
+
+
+def in_process(pipeline, onnx_bytes: bytes, row) -> dict[str, float]:
+    """Seconds per one-row prediction: ONNX Runtime (as served) vs sklearn, and explain."""
+    from model_service.explain import TreeExplainer
+    from model_service.frame import feature_frame
+    from model_service.inference import OnnxModel
+
+    onnx = OnnxModel(onnx_bytes)
+    explainer = TreeExplainer(pipeline)
+    rows = [row]
+    t_onnx, t_sklearn = interleaved(
+        lambda: onnx.predict_proba(rows),
+        lambda: pipeline.predict_proba(feature_frame(rows)),
+        rounds=5,
+        calls=50,
+    )
+    t_explain = statistics.median(per_call(lambda: explainer.explain(rows), 20) for _ in range(3))
+    t_batch = statistics.median(
+        per_call(lambda: onnx.predict_proba([row] * 1000), 3) for _ in range(3)
+    )
+    return {"onnx": t_onnx, "sklearn": t_sklearn, "explain": t_explain, "batch1000": t_batch}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--seconds", type=float, default=10.0, help="per wrk round")
+    parser.add_argument("--rounds", type=int, default=3, help="alternating wrk rounds")
+    parser.add_argument("--connections", type=int, default=16)
+    parser.add_argument("--rate", type=float, default=200.0, help="req/s for latency")
+    parser.add_argument("--no-write", action="store_true", help="print only")
+    parser.add_argument("--serve-bare", type=int, metavar="PORT", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    sys.path.insert(0, str(ROOT))
+    if args.serve_bare:
+        serve_bare(args.serve_bare)
+        return
+    if shutil.which("wrk") is None:
+        raise SystemExit("wrk is needed for the throughput part: apt-get install wrk")
+
+    from tests.support.db import create_migrated_database, drop_database
+    from tests.support.gcs import start_gcs_emulator
+    from tests.support.procs import Proc, free_port, start_service, wait_for_http, wait_for_port
+
+    started = machine()
+    tmp = Path(tempfile.mkdtemp(prefix="model-bench-"))
+    dsn = create_migrated_database("titanic_bench")
+    gcs, gcs_url = start_gcs_emulator(tmp, bucket="titanic-bench")
+    env = {
+        "APP_ENV": "test",
+        "ADMIN_TOKEN": ADMIN_TOKEN,
+        "DATABASE_URL": dsn,
+        "LOG_LEVEL": "WARNING",
+        "STORAGE_EMULATOR_HOST": gcs_url,
+        "GCS_PROJECT": "titanic-bench",
+        "MODEL_ARTIFACT_URI": "gs://titanic-bench/models",
+        "MODEL_URL": f"http://127.0.0.1:{free_port()}",
+        # No drift service or feature store: observations queue, retry, are counted dropped.
+        "DRIFT_URL": f"http://127.0.0.1:{free_port()}",
+        "FEATURE_STORE_URL": f"http://127.0.0.1:{free_port()}",
+    }
+    procs = [gcs]
+    try:
+        pipeline, onnx_bytes, rows = train_production_size()
+        single = in_process(pipeline, onnx_bytes, rows[0])
+        print(
+            f"in-process one row: onnx {single['onnx'] * 1e6:.0f} us, "
+            f"sklearn {single['sklearn'] * 1e6:.0f} us",
+            flush=True,
+        )
+        publish_production(env, pipeline, onnx_bytes, len(rows))
+
+        service = start_service("titanic-model", "MODEL_URL", env, tmp)
+        procs.append(service.proc)
+        wait_for_http(f"{service.url}/readyz", timeout=120)
+        bare_port = free_port()
+        bare = Proc(
+            "bare", [sys.executable, __file__, "--serve-bare", str(bare_port)], {}, tmp / "bare.log"
+        ).start()
+        procs.append(bare)
+        wait_for_port(bare_port, timeout=60)
+        bare_url = f"http://127.0.0.1:{bare_port}/predict"
+        predict_url = f"{service.url}/predict"
+
+        for url in (predict_url, bare_url):  # warm-up
+            wrk(url, 2, args.connections, tmp)
+        served, baseline = [], []
+        for _ in range(args.rounds):
+            served.append(wrk(predict_url, args.seconds, args.connections, tmp))
+            baseline.append(wrk(bare_url, args.seconds, args.connections, tmp))
+            print(
+                f"round: /predict {served[-1]:.0f} req/s, bare {baseline[-1]:.0f} req/s", flush=True
+            )
+        rps, bare_rps = statistics.median(served), statistics.median(baseline)
+        p50, p99, achieved = asyncio.run(fixed_rate(predict_url, args.rate, args.seconds))
+    finally:
+        for proc in reversed(procs):
+            proc.stop()
+        drop_database(dsn)
+
+    ratio = rps / bare_rps
+    speedup = single["sklearn"] / single["onnx"]
+    verdict = "met" if ratio >= 0.6 else "NOT met"
+    onnx_us = single["onnx"] * 1e6
+    latency = f"p50 {p50 * 1e3:.1f} ms, p99 {p99 * 1e3:.1f} ms ({achieved:.0f} req/s achieved)"
+    text = f"""{SECTION}
+`uv run python benchmarks/model_bench.py` (needs `wrk`: apt-get install wrk). Model: the
+training pipeline at its default size (150 trees, max_depth 7) fitted on the 1309 demo
+passengers. Machine: {started}.
+
+| measure | result |
+|---|---|
+| one row in-process, ONNX Runtime (as served, with input building) | {onnx_us:,.0f} us |
+| one row in-process, scikit-learn predict_proba | {single["sklearn"] * 1e6:,.0f} us |
+| ONNX speed-up over scikit-learn | {speedup:.1f}x |
+| 1000 rows in one ONNX call | {single["batch1000"] * 1e3:.1f} ms |
+| explanation of one row (sklearn trees, exact contributions) | {single["explain"] * 1e3:.1f} ms |
+| POST /predict throughput (real service, uvicorn, 1 worker) | {rps:,.0f} req/s |
+| bare FastAPI endpoint, constant JSON (same uvicorn settings) | {bare_rps:,.0f} req/s |
+| ratio /predict / bare | {ratio:.2f} (target >= 0.6: {verdict}) |
+| POST /predict at a fixed {args.rate:.0f} req/s for {args.seconds:.0f} s | {latency} |
+
+wrk: 1 thread, {args.connections} connections, {args.rounds} alternating rounds of
+{args.seconds:.0f} s per endpoint after a 2 s warm-up each; medians. Latency: open loop
+(counted from each request's due time, so queueing shows), httpx keep-alive client. The
+/predict runs include everything a real request does: validation, feature computation,
+ONNX inference, metrics, and handing the record to the feed (prediction_log writes to
+PostgreSQL; the drift service is absent, so its queue fills and drops are counted).
+"""
+    print(text)
+    if not args.no_write:
+        write_section(text)
+
+
+if __name__ == "__main__":
+    main()
