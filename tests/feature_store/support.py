@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import shutil
 import uuid
 from pathlib import Path
 from typing import Any
 
 from tests.conftest import ADMIN_TOKEN
-from tests.support.procs import ROOT, Proc, Service, free_port, wait_for_http
+from tests.support.procs import Service, free_port, start_service
 
 SCRIPT = "titanic-feature-store"
 
@@ -23,17 +22,7 @@ def start_feature_store(redis_url: str, tmp: Path, **extra_env: str) -> Service:
         "LOG_LEVEL": "INFO",
         **extra_env,
     }
-    # Same as tests.support.procs.start_service, which hands wait_for_http the Proc
-    # wrapper where it expects the Popen (AttributeError: poll) at the time of writing.
-    url = env["FEATURE_STORE_URL"]
-    binary = shutil.which(SCRIPT) or str(ROOT / ".venv" / "bin" / SCRIPT)
-    proc = Proc(SCRIPT, [binary], env, tmp / f"{SCRIPT}-{url.rsplit(':', 1)[1]}.log").start()
-    try:
-        wait_for_http(f"{url}/healthz", timeout=60, proc=proc.popen)
-    except Exception as exc:
-        proc.stop()
-        raise RuntimeError(f"{SCRIPT} did not start: {exc}\n{proc.log_tail()}") from exc
-    return Service(proc, url)
+    return start_service(SCRIPT, "FEATURE_STORE_URL", env, tmp)
 
 
 def passenger_row(passenger_id: int, **overrides: Any) -> dict[str, Any]:
