@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
 import onnxruntime as ort
@@ -62,16 +62,23 @@ class OnnxModel:
 
     def _flush(self) -> None:
         pending, self._pending = self._pending, []
-        rows = [row for part, _ in pending for row in part]
         try:
-            proba = self.predict_proba(rows)
-        except Exception as exc:
-            for _, future in pending:
-                if not future.done():
-                    future.set_exception(exc)
+            proba = self.predict_proba([row for part, _ in pending for row in part])
+        except Exception:
+            # One bad request must not fail the others that happened to share its run.
+            for part, future in pending:
+                self._settle(future, lambda part=part: self.predict_proba(part))
             return
         start = 0
         for part, future in pending:
-            if not future.done():
-                future.set_result(proba[start : start + len(part)])
+            self._settle(future, lambda start=start, n=len(part): proba[start : start + n])
             start += len(part)
+
+    @staticmethod
+    def _settle(future: asyncio.Future, result: Callable[[], np.ndarray]) -> None:
+        if future.done():  # the request was cancelled meanwhile
+            return
+        try:
+            future.set_result(result())
+        except Exception as exc:
+            future.set_exception(exc)
