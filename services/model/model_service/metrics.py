@@ -15,7 +15,7 @@ PREDICTIONS = Counter(
 # Inference only (ONNX Runtime), so the buckets start in the microseconds.
 PREDICTION_LATENCY = Histogram(
     "prediction_latency_seconds",
-    "Model inference time per request (one row or one batch), excluding HTTP and I/O.",
+    "Model inference time per ONNX run (one request, or several coalesced), no HTTP or I/O.",
     buckets=(2.5e-5, 5e-5, 1e-4, 2.5e-4, 5e-4, 1e-3, 2.5e-3, 5e-3, 1e-2, 2.5e-2, 0.1, 0.5),
 )
 MODEL_INFO = Gauge(
