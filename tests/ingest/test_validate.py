@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from tests.ingest.conftest import BAD_ROWS, GOOD_ROWS, HEADER, write_csv
+from titanic_common.ingest.contract import FIELDS
 from titanic_common.ingest.validate import FileContractError, validate_file
 
 
@@ -15,7 +16,8 @@ def run(src: Path, **kwargs):
     valid, rejects = src.with_suffix(".valid"), src.with_suffix(".rejects")
     summary = validate_file(src, valid, rejects, **kwargs)
     with valid.open(newline="") as v, rejects.open(newline="") as r:
-        return summary, list(csv.reader(v)), list(csv.reader(r))
+        records = [dict(zip(FIELDS, rec, strict=True)) for rec in csv.reader(v)]
+        return summary, records, list(csv.reader(r))
 
 
 def test_good_rows_all_pass_with_missing_values_as_empty(good_csv: Path) -> None:
@@ -23,15 +25,16 @@ def test_good_rows_all_pass_with_missing_values_as_empty(good_csv: Path) -> None
     assert (summary.rows_total, summary.rows_valid, summary.rows_rejected) == (4, 4, 0)
     assert rejects == []
     palsson = valid[3]
-    assert palsson[0] == "4" and palsson[1] == "" and palsson[5] == "" and palsson[11] == ""
-    assert valid[0][3] == "Braund, Mr. Owen Harris"
+    assert palsson["passenger_id"] == "4"
+    assert palsson["survived"] == palsson["age"] == palsson["embarked"] == palsson["cabin"] == ""
+    assert valid[0]["name"] == "Braund, Mr. Owen Harris"
 
 
 def test_each_bad_row_is_rejected_with_line_raw_text_and_reason(mixed_csv: Path) -> None:
     summary, valid, rejects = run(mixed_csv)
     assert summary.rows_total == len(GOOD_ROWS) + len(BAD_ROWS)
     assert summary.rows_valid + summary.rows_rejected == summary.rows_total
-    assert [r[0] for r in valid] == ["1", "2", "3", "4"]
+    assert [r["passenger_id"] for r in valid] == ["1", "2", "3", "4"]
     assert len(rejects) == len(BAD_ROWS)
     first_bad_line = 2 + len(GOOD_ROWS)
     for offset, (kind, (raw, reason_part)) in enumerate(BAD_ROWS.items()):
@@ -46,7 +49,8 @@ def test_column_order_is_free_and_survived_optional(tmp_path: Path) -> None:
     row = '"Braund, Mr. Owen Harris",male,7,3,22,1,0,A/5 21171,7.25,,S,ignored'
     summary, valid, _ = run(write_csv(tmp_path / "f.csv", header, [row]))
     assert summary.rows_valid == 1
-    assert valid[0][:4] == ["7", "", "3", "Braund, Mr. Owen Harris"]
+    assert (valid[0]["passenger_id"], valid[0]["survived"], valid[0]["pclass"]) == ("7", "", "3")
+    assert valid[0]["name"] == "Braund, Mr. Owen Harris"
 
 
 def test_header_missing_a_required_column_names_it(tmp_path: Path) -> None:
@@ -86,4 +90,4 @@ def test_bom_crlf_and_blank_lines_are_tolerated(tmp_path: Path) -> None:
     src = tmp_path / "f.csv"
     src.write_bytes(("\ufeff" + HEADER + "\r\n" + GOOD_ROWS[0] + "\r\n\r\n").encode())
     summary, valid, _ = run(src)
-    assert summary.rows_total == 1 and valid[0][0] == "1"
+    assert summary.rows_total == 1 and valid[0]["passenger_id"] == "1"

@@ -6,9 +6,10 @@ contract is always accepted by `compute_features`: the bounds live in one place.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
-from pydantic import ConfigDict, Field, ValidationError, model_validator
+from pydantic import ConfigDict, Field, ValidationError
 
 from titanic_common.features import RawPassenger
 
@@ -29,7 +30,6 @@ COLUMNS: dict[str, str] = {
 }
 OPTIONAL_COLUMNS = frozenset({"Survived"})
 REQUIRED_COLUMNS = tuple(c for c in COLUMNS if c not in OPTIONAL_COLUMNS)
-FIELDS: tuple[str, ...] = tuple(COLUMNS.values())
 FIELD_TO_COLUMN = {field: column for column, field in COLUMNS.items()}
 
 
@@ -45,16 +45,20 @@ class PassengerRow(RawPassenger):
     sibsp: int = Field(ge=0, le=20)
     parch: int = Field(ge=0, le=20)
 
-    @model_validator(mode="before")
-    @classmethod
-    def _empty_is_missing(cls, data: Any) -> Any:
-        if isinstance(data, dict):
-            return {k: (None if v is None or str(v).strip() == "" else v) for k, v in data.items()}
-        return data
-
     def as_record(self) -> tuple:
         """Values in `FIELDS` order, for COPY."""
-        return tuple(getattr(self, f) for f in FIELDS)
+        return tuple(self.model_dump().values())
+
+
+# Field order of validated files and of their COPY column list: the model's own order,
+# so a record is just the model's values.
+FIELDS: tuple[str, ...] = tuple(PassengerRow.model_fields)
+assert set(FIELDS) == set(COLUMNS.values())
+
+
+def row_data(fields: Iterable[str | None], cells: Iterable[str]) -> dict[str, Any]:
+    """Cells by field name; empty or blank cells are left out, which means missing."""
+    return {f: c for f, c in zip(fields, cells, strict=True) if f is not None and c.strip()}
 
 
 class HeaderError(ValueError):

@@ -22,7 +22,7 @@ _DATA_COLS = [f for f in FIELDS if f != "passenger_id"]
 
 STAGING_DDL = """
 CREATE TEMP TABLE passengers_staging (
-    passenger_id integer PRIMARY KEY, survived smallint, pclass smallint, name text,
+    passenger_id integer, survived smallint, pclass smallint, name text,
     sex text, age double precision, sibsp smallint, parch smallint, ticket text,
     fare double precision, cabin text, embarked char(1)
 ) ON COMMIT DROP
@@ -85,6 +85,8 @@ def load_validated(dsn: str, req: LoadRequest) -> LoadResult:
                 req.rows_rejected,
             ),
         ).fetchone()[0]
+        # Staging stays in memory instead of spilling (must precede the first temp table).
+        cur.execute("SET temp_buffers = '256MB'")
         cur.execute(STAGING_DDL)
         _copy_file(
             cur, f"COPY passengers_staging ({_COLS}) FROM STDIN (FORMAT csv)", Path(req.valid_path)

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Protocol
 
 from titanic_common.features import compute_features
-from titanic_common.ingest.contract import FIELDS, PassengerRow
+from titanic_common.ingest.contract import FIELDS, PassengerRow, row_data
 from titanic_common.logging import get_logger
 
 log = get_logger(__name__)
@@ -25,7 +25,7 @@ def feature_rows(valid_path: Path) -> Iterator[dict]:
     """{"passenger_id", **passenger_features} for each row of a validated file."""
     with valid_path.open(newline="", encoding="utf-8") as src:
         for record in csv.reader(src):
-            row = PassengerRow.model_validate(dict(zip(FIELDS, record, strict=True)))
+            row = PassengerRow.model_validate(row_data(FIELDS, record))
             features = compute_features(row).model_dump()
             yield {"passenger_id": row.passenger_id, **features}
 

@@ -20,6 +20,7 @@ from titanic_common.ingest.contract import (
     PassengerRow,
     describe_row_error,
     map_header,
+    row_data,
 )
 from titanic_common.logging import get_logger
 
@@ -153,8 +154,7 @@ def _check_line(text: str, fields: list[str | None]) -> tuple[PassengerRow | Non
         return None, f"malformed CSV: {exc}"
     if len(cells) != len(fields):
         return None, f"expected {len(fields)} fields, found {len(cells)}"
-    data = {f: cell for f, cell in zip(fields, cells, strict=True) if f is not None}
     try:
-        return PassengerRow.model_validate(data), ""
+        return PassengerRow.model_validate(row_data(fields, cells)), ""
     except ValidationError as exc:
         return None, describe_row_error(exc)
