@@ -103,10 +103,12 @@ class DagRunner:
         return "\n".join(text.splitlines()[-lines:])
 
     def stop(self) -> None:
+        """Close stdin (the runner's loop ends), then kill the group if it lingers."""
         if self.popen.poll() is None:
-            os.killpg(self.popen.pid, signal.SIGTERM)
+            assert self.popen.stdin is not None
+            self.popen.stdin.close()
             try:
-                self.popen.wait(15)
+                self.popen.wait(10)
             except subprocess.TimeoutExpired:
                 os.killpg(self.popen.pid, signal.SIGKILL)
                 self.popen.wait(5)
