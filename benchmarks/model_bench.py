@@ -7,7 +7,9 @@
 2. HTTP throughput: POST /predict on the real titanic-model process vs a bare FastAPI
    endpoint returning constant JSON, both run by uvicorn the same way (one worker,
    uvloop, httptools, no access log) and driven by the same wrk settings in the same run.
-   Target: /predict >= 0.6 of the bare endpoint.
+   Target: /predict >= 0.6 of the bare endpoint. A third server, the "floor" (the common
+   app factory and request validation, constant answer), splits the gap into what the
+   framework costs and what the prediction work costs.
 3. Latency of POST /predict at a fixed request rate (open loop, counted from each
    request's due time): p50 / p99.
 
@@ -16,8 +18,6 @@ a gcp-storage-emulator, and the model service with a trained production model. T
 service is left out (observations queue, retry and are counted as dropped), as in a
 drift outage. Results go to the "## Model service" section of benchmarks/RESULTS.md.
 """
-
-from __future__ import annotations
 
 import argparse
 import asyncio
@@ -72,12 +72,29 @@ def bare_app():
     return app
 
 
-def serve_bare(port: int) -> None:
-    """Run the bare app the way titanic_common.server.serve runs a service."""
+def floor_app():
+    """What every service pays before any model work: the common app factory (request ids,
+    body limit, HTTP metrics, error handlers) and validation of the real request body."""
+    from model_service.schemas import PredictRequest
+    from titanic_common.app import create_app
+    from titanic_common.settings import CommonSettings
+
+    app = create_app(service="floor", title="floor", settings=CommonSettings())
+
+    @app.post("/predict")
+    async def predict_constant(body: PredictRequest) -> dict:
+        """Constant answer after validating the body."""
+        return CONSTANT
+
+    return app
+
+
+def serve_baseline(port: int, factory: str) -> None:
+    """Run a baseline app the way titanic_common.server.serve runs a service."""
     import uvicorn
 
     uvicorn.run(
-        "benchmarks.model_bench:bare_app",
+        f"benchmarks.model_bench:{factory}",
         factory=True,
         host="127.0.0.1",
         port=port,
@@ -272,11 +289,11 @@ def main() -> None:
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--rate", type=float, default=200.0, help="req/s for latency")
     parser.add_argument("--no-write", action="store_true", help="print only")
-    parser.add_argument("--serve-bare", type=int, metavar="PORT", help=argparse.SUPPRESS)
+    parser.add_argument("--serve", nargs=2, metavar=("PORT", "FACTORY"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     sys.path.insert(0, str(ROOT))
-    if args.serve_bare:
-        serve_bare(args.serve_bare)
+    if args.serve:
+        serve_baseline(int(args.serve[0]), args.serve[1])
         return
     if shutil.which("wrk") is None:
         raise SystemExit("wrk is needed for the throughput part: apt-get install wrk")
@@ -316,25 +333,27 @@ def main() -> None:
         service = start_service("titanic-model", "MODEL_URL", env, tmp)
         procs.append(service.proc)
         wait_for_http(f"{service.url}/readyz", timeout=120)
-        bare_port = free_port()
-        bare = Proc(
-            "bare", [sys.executable, __file__, "--serve-bare", str(bare_port)], {}, tmp / "bare.log"
-        ).start()
-        procs.append(bare)
-        wait_for_port(bare_port, timeout=60)
-        bare_url = f"http://127.0.0.1:{bare_port}/predict"
-        predict_url = f"{service.url}/predict"
-
-        for url in (predict_url, bare_url):  # warm-up
-            wrk(url, 2, args.connections, tmp)
-        served, baseline = [], []
-        for _ in range(args.rounds):
-            served.append(wrk(predict_url, args.seconds, args.connections, tmp))
-            baseline.append(wrk(bare_url, args.seconds, args.connections, tmp))
-            print(
-                f"round: /predict {served[-1]:.0f} req/s, bare {baseline[-1]:.0f} req/s", flush=True
+        urls = {"predict": f"{service.url}/predict"}
+        for name in ("bare_app", "floor_app"):
+            port = free_port()
+            argv = [sys.executable, __file__, "--serve", str(port), name]
+            procs.append(
+                Proc(name, argv, {"ADMIN_TOKEN": ADMIN_TOKEN}, tmp / f"{name}.log").start()
             )
-        rps, bare_rps = statistics.median(served), statistics.median(baseline)
+            wait_for_port(port, timeout=60)
+            urls[name] = f"http://127.0.0.1:{port}/predict"
+
+        for url in urls.values():  # warm-up
+            wrk(url, 2, args.connections, tmp)
+        results: dict[str, list[float]] = {name: [] for name in urls}
+        for _ in range(args.rounds):
+            for name, url in urls.items():
+                results[name].append(wrk(url, args.seconds, args.connections, tmp))
+            print("round:", {n: round(r[-1]) for n, r in results.items()}, flush=True)
+        rps, floor_rps, bare_rps = (
+            statistics.median(results[n]) for n in ("predict", "floor_app", "bare_app")
+        )
+        predict_url = urls["predict"]
         p50, p99, achieved = asyncio.run(fixed_rate(predict_url, args.rate, args.seconds))
     finally:
         for proc in reversed(procs):
@@ -360,16 +379,20 @@ passengers. Machine: {started}.
 | explanation of one row (sklearn trees, exact contributions) | {single["explain"] * 1e3:.1f} ms |
 | POST /predict throughput (real service, uvicorn, 1 worker) | {rps:,.0f} req/s |
 | bare FastAPI endpoint, constant JSON (same uvicorn settings) | {bare_rps:,.0f} req/s |
+| floor: common app factory + request validation, constant JSON | {floor_rps:,.0f} req/s |
 | ratio /predict / bare | {ratio:.2f} (target >= 0.6: {verdict}) |
+| ratio floor / bare (the framework's share) | {floor_rps / bare_rps:.2f} |
+| ratio /predict / floor (the prediction work's share) | {rps / floor_rps:.2f} |
 | POST /predict at a fixed {args.rate:.0f} req/s for {args.seconds:.0f} s | {latency} |
 
 wrk: 1 thread, {args.connections} connections, {args.rounds} alternating rounds of
-{args.seconds:.0f} s per endpoint after a 2 s warm-up each; medians. Latency: open loop
-(counted from each request's due time, so queueing shows) over 32 keep-alive connections
-of a minimal asyncio HTTP/1.1 client. The
-/predict runs include everything a real request does: validation, feature computation,
-ONNX inference, metrics, and handing the record to the feed (prediction_log writes to
-PostgreSQL; the drift service is absent, so its queue fills and drops are counted).
+{args.seconds:.0f} s per endpoint after a 2 s warm-up each; medians. The three servers run
+side by side, one uvicorn worker each (uvloop, httptools, no access log). Latency: open
+loop (counted from each request's due time, so queueing shows) over 32 keep-alive
+connections of a minimal asyncio HTTP/1.1 client. The /predict runs include everything a
+real request does: validation, feature computation, ONNX inference (concurrent requests
+share one ONNX run), metrics, and handing the record to the feed (prediction_log COPY
+into PostgreSQL; no drift service, so its queue fills and drops are counted).
 """
     print(text)
     if not args.no_write:

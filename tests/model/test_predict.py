@@ -15,10 +15,12 @@ from pathlib import Path
 import httpx
 import psycopg
 import pytest
+from sklearn.pipeline import Pipeline
 
 from model_service.artifacts import filesystem_for, publish_artifacts, version_uri
 from model_service.frame import feature_frame
 from model_service.onnx_io import to_onnx
+from model_service.predictor import NO_MODEL
 from model_service.registry import NewVersion, promote, register_version
 from model_service.training import ALGORITHM, TrainConfig, build_pipeline
 from tests.support.db import create_migrated_database, drop_database
@@ -53,14 +55,20 @@ def demo_rows() -> dict[int, PassengerFeatures]:
     }
 
 
-def publish_model(env: dict[str, str], seed: int) -> int:
-    """Train a small forest on the demo data, publish its artifacts, register, promote."""
+def train_model(seed: int) -> tuple[Pipeline, bytes, int]:
+    """A small forest of the training pipeline on the demo data, and its ONNX export."""
     passengers = load_demo_passengers()
-    rows = demo_rows()
     labels = [p["Survived"] for p in passengers]
     pipeline = build_pipeline(TrainConfig(n_estimators=30, seed=seed))
-    pipeline.set_params(clf__max_depth=6).fit(feature_frame(list(rows.values())), labels)
-    onnx_bytes = to_onnx(pipeline)
+    pipeline.set_params(clf__max_depth=6).fit(feature_frame(list(demo_rows().values())), labels)
+    return pipeline, to_onnx(pipeline), len(labels)
+
+
+def publish_model(
+    env: dict[str, str], seed: int, trained: tuple[Pipeline, bytes, int] | None = None
+) -> int:
+    """Publish a trained model's artifacts, register it and promote it."""
+    pipeline, onnx_bytes, training_rows = trained or train_model(seed)
     base = env["MODEL_ARTIFACT_URI"]
     fs = filesystem_for(base, env["GCS_PROJECT"], env["STORAGE_EMULATOR_HOST"])
 
@@ -72,7 +80,7 @@ def publish_model(env: dict[str, str], seed: int) -> int:
         algorithm=ALGORITHM,
         feature_view=FEATURE_VIEW,
         feature_view_version=FEATURE_VIEW_VERSION,
-        training_rows=len(labels),
+        training_rows=training_rows,
     )
     with psycopg.connect(env["DATABASE_URL"]) as conn:
         version = register_version(conn, new, publish)
@@ -87,6 +95,7 @@ class Stack:
         self.env, self.tmp = env, tmp
         self.services: dict[str, Service] = {}
         self.first_version = 0
+        self.before_model: tuple[httpx.Response, httpx.Response] | None = None
 
     def start(self, script: str, url_var: str) -> Service:
         self.services[script] = start_service(script, url_var, self.env, self.tmp)
@@ -124,13 +133,18 @@ def stack(base_env, gcs_emulator, artifacts_dir, admin_headers) -> Iterator[Stac
         "titanic-model": "MODEL_URL",
     }
     try:
-        # Start-up is mostly imports: the processes start together while the model trains;
-        # the model service finds the model on its first registry polls.
+        # Start-up is mostly imports: the processes start together while the model trains.
         with ThreadPoolExecutor(len(scripts)) as pool:
             started = [pool.submit(stack.start, s, var) for s, var in scripts.items()]
-            stack.first_version = publish_model(env, seed=0)
+            trained = train_model(seed=0)
             for future in started:
                 future.result()
+        model_url = env["MODEL_URL"]
+        stack.before_model = (
+            httpx.get(f"{model_url}/readyz", timeout=5),
+            httpx.post(f"{model_url}/predict", json={"pclass": 1, "sex": "male"}, timeout=5),
+        )
+        stack.first_version = publish_model(env, seed=0, trained=trained)
         rows = [{"passenger_id": pid, **f.model_dump()} for pid, f in demo_rows().items()]
         pushed = httpx.post(
             f"{env['FEATURE_STORE_URL']}/push",
@@ -183,6 +197,14 @@ def wait_until(check, within: float = 30.0) -> None:
     while not check():
         assert time.monotonic() < deadline, "condition not met in time"
         time.sleep(0.1)
+
+
+def test_not_ready_and_503_before_any_model_is_promoted(stack):
+    readiness, prediction = stack.before_model
+    assert readiness.status_code == 503
+    assert readiness.json()["checks"]["model"]["detail"] == NO_MODEL
+    assert prediction.status_code == 503
+    assert prediction.json()["error"]["message"] == NO_MODEL
 
 
 def test_ready_with_the_production_model(api):
