@@ -108,6 +108,15 @@ async def test_broken_artifact_is_retried_and_swapped_once_fixed():
     assert (await holder.readiness()).detail == "serving version 20"
 
 
+async def test_registry_outage_before_any_model_is_named_in_readiness():
+    registry = Registry()
+    registry.down = True
+    holder = ModelHolder(registry.fetch, registry.load)
+    await holder.refresh()
+    result = await holder.readiness()
+    assert not result.ok and "registry unreachable" in result.detail
+
+
 async def test_registry_outage_keeps_the_current_model():
     registry = Registry()
     registry.production = ref(30)

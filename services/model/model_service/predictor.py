@@ -97,6 +97,7 @@ class ModelHolder:
         self._failed_ref: ProductionRef | None = None
         self._failed_at = 0.0
         self.loading: ProductionRef | None = None
+        self.registry_error: str | None = None
 
     async def refresh(self) -> None:
         """Load the registry's production version if it is not the one being served."""
@@ -104,8 +105,10 @@ class ModelHolder:
             ref = await self._fetch()
         except Exception as exc:
             # The registry being briefly unreachable must not stop serving.
-            log.warning("registry_unreachable", error=f"{type(exc).__name__}: {exc}"[:200])
+            self.registry_error = f"registry unreachable: {type(exc).__name__}: {exc}"[:200]
+            log.warning("registry_unreachable", error=self.registry_error)
             return
+        self.registry_error = None
         if ref is None or self._recently_failed(ref):
             return
         if self.current is not None and self.current.ref == ref:
@@ -159,7 +162,7 @@ class ModelHolder:
         if self.current is None:
             if self.loading is not None:
                 return CheckResult(False, f"loading production version {self.loading.version}")
-            return CheckResult(False, self.failure or NO_MODEL)
+            return CheckResult(False, self.failure or self.registry_error or NO_MODEL)
         detail = f"serving version {self.current.version}"
         if self.failure:
             detail += f"; {self.failure}"

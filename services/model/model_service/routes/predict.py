@@ -76,10 +76,12 @@ async def current_model(request: Request) -> LoadedModel:
 
 
 async def prediction_feed(request: Request) -> PredictionFeed:
+    """The off-path feed to the drift service and prediction_log."""
     return request.app.state.prediction_feed
 
 
 async def feature_client(request: Request) -> AsyncFeatureStoreClient:
+    """The feature-store client, for passenger_id requests."""
     return request.app.state.feature_client
 
 
@@ -148,7 +150,13 @@ async def score(
     return outs
 
 
-async def _with_error_count(model: LoadedModel, source: str, passengers, client):
+async def _with_error_count(
+    model: LoadedModel,
+    source: str,
+    passengers: Sequence[PassengerAttributes | PassengerRef],
+    client: AsyncFeatureStoreClient,
+) -> list[PassengerFeatures]:
+    """resolve_features, counting a failure (unknown id, feature store down) as an error."""
     try:
         return await resolve_features(passengers, client)
     except AppError:
