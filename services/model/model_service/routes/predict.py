@@ -12,6 +12,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, FastAPI, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
 from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
 from pydantic import BaseModel
 
@@ -164,10 +165,8 @@ async def _with_error_count(
         raise
 
 
-class ModelJSONResponse(Response):
+class ModelJSONResponse(JSONResponse):
     """A response model serialised once, in Rust; without `explanation` unless asked."""
-
-    media_type = "application/json"
 
     def render(self, content: BaseModel) -> bytes:
         return content.model_dump_json(exclude_none=True).encode()
@@ -175,10 +174,16 @@ class ModelJSONResponse(Response):
 
 # The routes return already-validated models, so FastAPI's response_model pass (validate
 # again, then encode in Python) is skipped; the models still document the responses.
+ERRORS: dict[int | str, dict[str, Any]] = {
+    404: {"description": "Unknown passenger_id"},
+    503: {"description": "No production model yet, or the feature store is down"},
+}
+
+
 @router.post(
     "/predict",
     response_class=ModelJSONResponse,
-    responses={200: {"model": PredictionOut}},
+    responses={200: {"model": PredictionOut}, **ERRORS},
 )
 async def predict_passenger(
     body: PredictRequest,
@@ -197,7 +202,7 @@ async def predict_passenger(
 @router.post(
     "/predict/batch",
     response_class=ModelJSONResponse,
-    responses={200: {"model": BatchPredictionOut}},
+    responses={200: {"model": BatchPredictionOut}, **ERRORS},
 )
 async def predict_batch(
     body: BatchPredictRequest,
