@@ -69,8 +69,12 @@ def extract_titanic_data():
     def download_file(obj: dict) -> dict:
         """Stream one object to local disk and verify its checksum."""
         from titanic_common.ingest.pipeline import download_file as download
+        from titanic_common.ingest.validate import FileContractError
 
-        return download(_settings(), obj, _run_id())
+        try:
+            return download(_settings(), obj, _run_id())
+        except FileContractError as exc:  # too large: retrying cannot help
+            raise AirflowFailException(str(exc)) from None
 
     @task(retries=0)
     def validate(downloaded: dict) -> dict:
