@@ -3,7 +3,7 @@ SHELL := /bin/bash
 UV ?= uv
 PYTEST_ARGS ?=
 
-.PHONY: up down status traffic test lint fmt bench setup clean
+.PHONY: up down status airflow traffic test lint fmt bench setup clean
 
 up: setup ## start the whole stack on its defaults and wait until healthy
 	$(UV) run python -m scripts.stack up
@@ -13,6 +13,9 @@ down: ## stop everything `make up` started
 
 status:
 	$(UV) run python -m scripts.stack status
+
+airflow: ## the Airflow CLI with the stack's settings: make airflow ARGS="dags list"
+	$(UV) run python -m scripts.stack airflow $(ARGS)
 
 traffic: ## realistic predictions, then a drifted batch (needs `make up`)
 	set -a; [ -f .env ] && . ./.env; set +a; $(UV) run python scripts/traffic.py

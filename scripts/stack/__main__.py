@@ -191,6 +191,13 @@ def status(_: argparse.Namespace) -> int:
     return 0
 
 
+def airflow(args: argparse.Namespace) -> int:
+    """Run the Airflow CLI with the settings `up` gives Airflow."""
+    env = load_env(Path(os.environ.get("STACK_ENV_FILE", ROOT / ".env")))
+    argv = [str(AIRFLOW_BIN / "airflow"), *args.airflow_args]
+    return subprocess.run(argv, env={**os.environ, **env, **airflow_env(env, run_dir())}).returncode
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="stack", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -203,6 +210,9 @@ def main(argv: list[str] | None = None) -> int:
     p_up.set_defaults(func=up)
     sub.add_parser("down", help="stop everything started by up").set_defaults(func=down)
     sub.add_parser("status", help="show process states").set_defaults(func=status)
+    p_af = sub.add_parser("airflow", help="the Airflow CLI with the stack's settings")
+    p_af.add_argument("airflow_args", nargs=argparse.REMAINDER)
+    p_af.set_defaults(func=airflow)
     args = parser.parse_args(argv)
     return args.func(args)
 
