@@ -6,6 +6,7 @@ import asyncio
 import uuid
 from collections.abc import AsyncIterator, Callable, Coroutine, Sequence
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
@@ -64,31 +65,29 @@ class TaglessValidationRoute(APIRoute):
 
 router = APIRouter(tags=["predictions"], route_class=TaglessValidationRoute)
 
-# The dependencies are async on purpose: FastAPI runs plain `def` dependencies in a
-# thread pool, which costs more than everything else a prediction does.
+
+@dataclass(frozen=True)
+class Serving:
+    """What one prediction request works with."""
+
+    model: LoadedModel
+    feed: PredictionFeed
+    features: AsyncFeatureStoreClient
 
 
-async def current_model(request: Request) -> LoadedModel:
-    """The model served right now; read once per request so a swap never splits one."""
-    model = request.app.state.model_holder.current
+# One async dependency: FastAPI runs plain `def` dependencies in a thread pool, and each
+# dependency costs a resolution pass; per request both cost more than the model does.
+async def serving(request: Request) -> Serving:
+    """The model served right now (read once, so a swap never splits a request), the feed
+    and the feature-store client; 503 before any model is loaded."""
+    state = request.app.state
+    model = state.model_holder.current
     if model is None:
         raise DependencyUnavailableError(NO_MODEL, details={"dependency": "model"})
-    return model
+    return Serving(model, state.prediction_feed, state.feature_client)
 
 
-async def prediction_feed(request: Request) -> PredictionFeed:
-    """The off-path feed to the drift service and prediction_log."""
-    return request.app.state.prediction_feed
-
-
-async def feature_client(request: Request) -> AsyncFeatureStoreClient:
-    """The feature-store client, for passenger_id requests."""
-    return request.app.state.feature_client
-
-
-ModelDep = Annotated[LoadedModel, Depends(current_model)]
-FeedDep = Annotated[PredictionFeed, Depends(prediction_feed)]
-FeatureClientDep = Annotated[AsyncFeatureStoreClient, Depends(feature_client)]
+ServingDep = Annotated[Serving, Depends(serving)]
 ExplainQuery = Annotated[bool, Query(description="Add per-feature contributions")]
 
 
@@ -115,13 +114,10 @@ async def resolve_features(
 
 
 async def score(
-    model: LoadedModel,
-    rows: list[PassengerFeatures],
-    explain: bool,
-    source: str,
-    feed: PredictionFeed,
+    serve: Serving, rows: list[PassengerFeatures], explain: bool, source: str
 ) -> list[PredictionOut]:
     """Predict, optionally explain, count, and hand the records to the feed."""
+    model = serve.model
     probabilities = await model.predict(rows)
     explanations = await run_in_threadpool(model.explain, rows) if explain else None
     now = datetime.now(UTC)
@@ -147,21 +143,18 @@ async def score(
             )
         )
         PREDICTIONS.labels(str(model.version), "survived" if survived else "died", source).inc()
-    feed.submit(records)
+    serve.feed.submit(records)
     return outs
 
 
 async def _with_error_count(
-    model: LoadedModel,
-    source: str,
-    passengers: Sequence[PassengerAttributes | PassengerRef],
-    client: AsyncFeatureStoreClient,
+    serve: Serving, source: str, passengers: Sequence[PassengerAttributes | PassengerRef]
 ) -> list[PassengerFeatures]:
     """resolve_features, counting a failure (unknown id, feature store down) as an error."""
     try:
-        return await resolve_features(passengers, client)
+        return await resolve_features(passengers, serve.features)
     except AppError:
-        PREDICTIONS.labels(str(model.version), "error", source).inc()
+        PREDICTIONS.labels(str(serve.model.version), "error", source).inc()
         raise
 
 
@@ -186,16 +179,12 @@ ERRORS: dict[int | str, dict[str, Any]] = {
     responses={200: {"model": PredictionOut}, **ERRORS},
 )
 async def predict_passenger(
-    body: PredictRequest,
-    model: ModelDep,
-    feed: FeedDep,
-    client: FeatureClientDep,
-    explain: ExplainQuery = False,
+    body: PredictRequest, serve: ServingDep, explain: ExplainQuery = False
 ) -> ModelJSONResponse:
     """Predict survival for one passenger, by raw attributes or passenger_id."""
     source = "passenger_id" if isinstance(body, PassengerRef) else "raw"
-    rows = await _with_error_count(model, source, [body], client)
-    (out,) = await score(model, rows, explain or body.explain, source, feed)
+    rows = await _with_error_count(serve, source, [body])
+    (out,) = await score(serve, rows, explain or body.explain, source)
     return ModelJSONResponse(out)
 
 
@@ -205,17 +194,14 @@ async def predict_passenger(
     responses={200: {"model": BatchPredictionOut}, **ERRORS},
 )
 async def predict_batch(
-    body: BatchPredictRequest,
-    model: ModelDep,
-    feed: FeedDep,
-    client: FeatureClientDep,
-    explain: ExplainQuery = False,
+    body: BatchPredictRequest, serve: ServingDep, explain: ExplainQuery = False
 ) -> ModelJSONResponse:
     """Predict survival for up to 1000 passengers in one call, all with one model version."""
-    rows = await _with_error_count(model, "batch", body.passengers, client)
+    rows = await _with_error_count(serve, "batch", body.passengers)
     wants = explain or body.explain or any(p.explain for p in body.passengers)
-    outs = await score(model, rows, wants, "batch", feed)
-    return ModelJSONResponse(BatchPredictionOut(model_version=model.version, predictions=outs))
+    outs = await score(serve, rows, wants, "batch")
+    version = serve.model.version
+    return ModelJSONResponse(BatchPredictionOut(model_version=version, predictions=outs))
 
 
 def feed_config(settings: Any) -> FeedConfig:
