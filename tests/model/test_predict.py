@@ -437,3 +437,25 @@ def test_promotion_during_a_stream_fails_no_request(stack, api):
     assert set(versions[switch:]) == {new_version}
     assert new_version not in versions[:switch]
     assert metric(api.base_url, "model_info", version=str(new_version)) == 1
+
+
+def test_shutdown_flushes_the_feed(stack):
+    """Records still waiting for their batch when the service stops are delivered."""
+    stack.stop("titanic-model")
+    stack.env = {**stack.env, "FEED_FLUSH_SECONDS": "60"}
+    model = stack.start("titanic-model", "MODEL_URL")
+    drift_url = stack.services["titanic-drift"].url
+    wait_until(lambda: httpx.get(f"{model.url}/readyz", timeout=5).is_success)
+    accepted_before = metric(drift_url, "drift_observations_total")
+    ids = [
+        httpx.post(f"{model.url}/predict", json=VALID, timeout=10).json()["prediction_id"]
+        for _ in range(12)
+    ]
+    stack.stop("titanic-model")  # SIGTERM: the lifespan flushes the feed
+
+    assert metric(drift_url, "drift_observations_total") - accepted_before == 12
+    with psycopg.connect(stack.env["DATABASE_URL"]) as conn:
+        (logged,) = conn.execute(
+            "SELECT count(*) FROM prediction_log WHERE id = ANY(%s::uuid[])", [ids]
+        ).fetchone()
+    assert logged == 12
