@@ -9,6 +9,7 @@ model_load_failures_total say why.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
@@ -19,7 +20,7 @@ import psycopg
 from sklearn.pipeline import Pipeline
 
 from model_service import artifacts, registry
-from model_service.explain import Explanation, TreeExplainer
+from model_service.explain import Explanation, ExplanationUnavailableError, TreeExplainer
 from model_service.inference import OnnxModel
 from model_service.metrics import MODEL_LOAD_FAILURES, record_model
 from titanic_common.features import PassengerFeatures
@@ -187,4 +188,9 @@ def load_model(ref: ProductionRef) -> LoadedModel:
     """Read a version's ONNX graph and sklearn pipeline, both checked against sha256s."""
     onnx_bytes = artifacts.load_onnx(ref.artifact_uri, ref.artifact_sha256)
     pipeline = artifacts.load_pipeline(ref.artifact_uri, ref.artifact_sha256)
-    return LoadedModel(ref, OnnxModel(onnx_bytes), pipeline)
+    model = LoadedModel(ref, OnnxModel(onnx_bytes), pipeline)
+    # Built here, off the request path, so the first explain=true request is not slow;
+    # a model that cannot be explained still serves predictions.
+    with contextlib.suppress(ExplanationUnavailableError):
+        _ = model.explainer
+    return model
