@@ -38,11 +38,24 @@ def test_health_readiness_metrics_and_docs(services: dict[str, Service], script:
     assert httpx.get(f"{url}/openapi.json").json()["info"]["title"]
 
 
-def test_model_readiness_explains_how_to_get_a_model(services: dict[str, Service]) -> None:
+def test_model_readiness_explains_how_to_get_a_model(
+    base_env: dict[str, str], gcs_emulator: dict[str, str], artifacts_dir: Path
+) -> None:
     """With an empty registry the model service is not ready and says what to run."""
-    body = httpx.get(f"{services['titanic-model'].url}/readyz", timeout=5).json()
-    assert body["ready"] is False
-    assert "make train" in str(body["checks"])
+    env = {**base_env, **gcs_emulator, "MODEL_URL": f"http://127.0.0.1:{free_port()}"}
+    model = start_service("titanic-model", "MODEL_URL", env, artifacts_dir / "model-alone")
+    try:
+        response = httpx.get(f"{model.url}/readyz", timeout=5)
+        assert response.status_code == 503
+        assert "make train" in str(response.json()["checks"])
+    finally:
+        model.stop()
+
+
+def test_services_are_ready_once_a_model_is_trained(services: dict[str, Service]) -> None:
+    for script in ("titanic-model", "titanic-drift", "titanic-feature-store"):
+        response = httpx.get(f"{services[script].url}/readyz", timeout=5)
+        assert response.status_code == 200, response.text
 
 
 def test_ui_readiness_reports_a_stopped_upstream(

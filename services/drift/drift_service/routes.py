@@ -35,7 +35,7 @@ async def read_status(monitor: MonitorDep) -> DriftStatus:
 async def list_drift_events(
     monitor: MonitorDep,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
-    before_id: Annotated[int | None, Query(ge=1)] = None,
+    before_id: Annotated[int | None, Query(ge=1, le=2**63 - 1)] = None,  # bigint ids
 ) -> EventPage:
     """Recorded checks, newest first; page with before_id=next_before_id."""
     return await monitor.events(limit, before_id)

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from typing import Annotated, Any, Literal
 
 import psycopg
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Path, Query, Request
 from pydantic import BaseModel, Field
 
 from model_service import registry
@@ -24,6 +24,8 @@ router = APIRouter(prefix="/models", tags=["models"])
 require_admin = admin_dependency(lambda: get_settings().ADMIN_TOKEN)
 AdminDep = Annotated[None, Depends(require_admin)]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
+# model_versions.version is a PostgreSQL integer.
+Version = Annotated[int, Path(ge=1, le=2**31 - 1)]
 
 
 def get_connection(settings: SettingsDep) -> Iterator[psycopg.Connection]:
@@ -116,7 +118,7 @@ def rollback_model(_: AdminDep, conn: ConnDep, body: RollbackRequest | None = No
 
 
 @router.get("/{version}", response_model=ModelVersion)
-def read_model(version: int, conn: ConnDep) -> ModelVersion:
+def read_model(version: Version, conn: ConnDep) -> ModelVersion:
     """One model version."""
     found = registry.get_version(conn, version)
     if found is None:
@@ -126,7 +128,7 @@ def read_model(version: int, conn: ConnDep) -> ModelVersion:
 
 @router.post("/{version}/promote", response_model=ModelVersion)
 def promote_model(
-    version: int, _: AdminDep, conn: ConnDep, body: PromoteRequest | None = None
+    version: Version, _: AdminDep, conn: ConnDep, body: PromoteRequest | None = None
 ) -> ModelVersion:
     """Make a version production (the previous one is archived)."""
     return registry.promote(conn, version, (body or PromoteRequest()).reason)
