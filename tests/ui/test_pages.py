@@ -135,3 +135,9 @@ def test_before_any_training_the_pages_say_so(ui_before_training: str):
     assert result.status_code == 503
     assert "no production model yet" in result.text
     assert 'value="40"' in result.text
+
+
+def test_drift_history_paging_takes_only_event_ids(browser_like: httpx.Client):
+    assert browser_like.get("/drift", params={"before_id": "2"}).status_code == 200
+    bad = browser_like.get("/drift", params={"before_id": "abc"})
+    assert bad.status_code == 422 and "before_id" in bad.text

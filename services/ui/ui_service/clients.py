@@ -145,7 +145,7 @@ class DriftClient(_ServiceClient):
         data = await self._get_json("/drift/status")
         return None if data is None else self._parse(DriftStatus, data)
 
-    async def events(self, limit: int = 20, before_id: str | None = None) -> DriftEvents:
+    async def events(self, limit: int = 20, before_id: int | None = None) -> DriftEvents:
         """One page of drift checks, newest first."""
         data = await self._get_json("/drift/events", limit=limit, before_id=before_id)
         if isinstance(data, list):

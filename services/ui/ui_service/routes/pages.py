@@ -117,11 +117,12 @@ async def read_drift(
     templates: TemplatesDep,
     header: HeaderDep,
     drift: DriftDep,
-    before_id: str | None = Query(default=None, max_length=64),
+    before_id: int | None = Query(default=None, ge=1, le=2**63 - 1),
 ) -> HTMLResponse:
     """Drift status, p-values, distributions and the history of checks."""
     (events, events_error), (summary, summary_error) = await asyncio.gather(
-        attempt(drift.events(limit=20, before_id=before_id)), attempt(drift.summary())
+        attempt(drift.events(limit=20, before_id=before_id)),
+        attempt(drift.summary()),
     )
     status = header.drift
     return render(
