@@ -14,8 +14,6 @@ Results are printed and written to the "## Drift" section of benchmarks/RESULTS.
 from __future__ import annotations
 
 import argparse
-import os
-import platform
 import statistics
 import sys
 import tempfile
@@ -23,16 +21,12 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from report import machine, write_section  # benchmarks/ is the script folder
+
 ROOT = Path(__file__).resolve().parents[1]
-RESULTS = ROOT / "benchmarks" / "RESULTS.md"
 SECTION = "## Drift"
 WINDOW = 1000
 BATCH = 100
-
-
-def machine() -> str:
-    load = ", ".join(f"{x:.2f}" for x in os.getloadavg())
-    return f"nproc {os.cpu_count()}, Python {platform.python_version()}, load at start {load}"
 
 
 def timed(fn: Callable[[], object]) -> float:
@@ -122,20 +116,6 @@ def bench_intake(batches: int, check_every: int, tmp: Path) -> float:
         drop_database(dsn)
 
 
-def write_section(text: str) -> None:
-    """Replace only our section of RESULTS.md; other sections belong to others."""
-    current = RESULTS.read_text() if RESULTS.exists() else "# Benchmark results\n"
-    lines = current.splitlines(keepends=True)
-    try:
-        begin = next(i for i, line in enumerate(lines) if line.strip() == SECTION)
-    except StopIteration:
-        RESULTS.write_text(current.rstrip("\n") + "\n\n" + text)
-        return
-    end = next((i for i in range(begin + 1, len(lines)) if lines[i].startswith("## ")), len(lines))
-    tail = "".join(lines[end:])
-    RESULTS.write_text("".join(lines[:begin]) + text + ("\n" + tail if tail else ""))
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="fewer repeats and batches")
@@ -174,7 +154,7 @@ On a shared machine these numbers move with its load (the header shows it): comp
 rows of one run, not runs.
 """
     print(text)
-    write_section(text)
+    write_section(SECTION, text)
 
 
 if __name__ == "__main__":

@@ -16,8 +16,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import gc
-import os
-import platform
 import statistics
 import sys
 import tempfile
@@ -25,24 +23,12 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from report import machine, write_section  # benchmarks/ is the script folder
+
 ROOT = Path(__file__).resolve().parents[1]
-RESULTS = ROOT / "benchmarks" / "RESULTS.md"
 SECTION = "## Feature store"
 LOOKUP_IDS = 1000
 BATCHES = (1000, 5000)
-
-
-def machine() -> str:
-    cpu = "unknown"
-    for line in Path("/proc/cpuinfo").read_text().splitlines():
-        if line.startswith("model name"):
-            cpu = line.split(":", 1)[1].strip()
-            break
-    load = ", ".join(f"{x:.2f}" for x in os.getloadavg())
-    return (
-        f"nproc {os.cpu_count()}, {cpu}, Python {platform.python_version()}, "
-        f"load average at start {load}"
-    )
 
 
 def median_seconds(fn: Callable[[], object], repeats: int) -> float:
@@ -132,20 +118,6 @@ def failure_kinds(failures: list[str]) -> str:
         return ""
     kinds = {k: failures.count(k) for k in sorted(set(failures))}
     return " (" + ", ".join(f"{k}: {n}" for k, n in kinds.items()) + ")"
-
-
-def write_section(text: str) -> None:
-    """Replace only our section of RESULTS.md; other sections belong to others."""
-    current = RESULTS.read_text() if RESULTS.exists() else "# Benchmark results\n"
-    lines = current.splitlines(keepends=True)
-    try:
-        begin = next(i for i, line in enumerate(lines) if line.strip() == SECTION)
-    except StopIteration:
-        RESULTS.write_text(current.rstrip("\n") + "\n\n" + text)
-        return
-    end = next((i for i in range(begin + 1, len(lines)) if lines[i].startswith("## ")), len(lines))
-    tail = "".join(lines[end:])
-    RESULTS.write_text("".join(lines[:begin]) + text + ("\n" + tail if tail else ""))
 
 
 def main() -> None:
@@ -262,7 +234,7 @@ achieved {achieved:.0f} req/s, failed requests: {len(failures)}{failure_kinds(fa
 """
     print(text)
     if not args.no_write:
-        write_section(text)
+        write_section(SECTION, text)
 
 
 def redis_version() -> str:

@@ -13,8 +13,6 @@ Prints the numbers and writes the "## Ingestion" section of benchmarks/RESULTS.m
 from __future__ import annotations
 
 import argparse
-import os
-import platform
 import random
 import subprocess
 import sys
@@ -22,16 +20,12 @@ import tempfile
 import time
 from pathlib import Path
 
+from report import machine, write_section  # benchmarks/ is the script folder
+
 ROOT = Path(__file__).resolve().parents[1]
-RESULTS = ROOT / "benchmarks" / "RESULTS.md"
 SECTION = "## Ingestion"
 HEADER = "PassengerId,Survived,Pclass,Name,Sex,Age,SibSp,Parch,Ticket,Fare,Cabin,Embarked\n"
 TOKEN = "bench-admin-token-0123456789abcdef"
-
-
-def machine() -> str:
-    load = ", ".join(f"{x:.2f}" for x in os.getloadavg())
-    return f"nproc {os.cpu_count()}, Python {platform.python_version()}, load at start {load}"
 
 
 def generate(path: Path, rows: int) -> None:
@@ -65,20 +59,6 @@ def timed(fn):
     start = time.perf_counter()
     value = fn()
     return value, time.perf_counter() - start
-
-
-def write_section(text: str) -> None:
-    """Replace only our section of RESULTS.md; other sections belong to others."""
-    current = RESULTS.read_text() if RESULTS.exists() else "# Benchmark results\n"
-    lines = current.splitlines(keepends=True)
-    try:
-        begin = next(i for i, line in enumerate(lines) if line.strip() == SECTION)
-    except StopIteration:
-        RESULTS.write_text(current.rstrip("\n") + "\n\n" + text)
-        return
-    end = next((i for i in range(begin + 1, len(lines)) if lines[i].startswith("## ")), len(lines))
-    tail = "".join(lines[end:])
-    RESULTS.write_text("".join(lines[:begin]) + text + ("\n" + tail if tail else ""))
 
 
 def main() -> None:
@@ -189,7 +169,7 @@ push_features: {pushed:,} rows in {t_push:.1f} s = {pushed / t_push:,.0f} rows/s
 """
     print(text)
     if not args.no_write:
-        write_section(text)
+        write_section(SECTION, text)
 
 
 if __name__ == "__main__":

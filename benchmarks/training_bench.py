@@ -25,6 +25,7 @@ from pathlib import Path
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 
 import numpy as np
+from report import write_section  # benchmarks/ is the script folder
 from sklearn.ensemble import (
     GradientBoostingClassifier,
     HistGradientBoostingClassifier,
@@ -40,7 +41,6 @@ from model_service.training import TrainConfig, build_pipeline
 from titanic_common.demo_data import load_demo_passengers
 
 ROOT = Path(__file__).resolve().parents[1]
-RESULTS = ROOT / "benchmarks" / "RESULTS.md"
 SECTION = "## Training"
 
 
@@ -121,19 +121,6 @@ Model families, same preprocessing, same 15 folds (all 1309 rows):
 """
 
 
-def write_section(text: str) -> None:
-    """Replace only the Training section of RESULTS.md."""
-    current = RESULTS.read_text() if RESULTS.exists() else "# Benchmark results\n"
-    lines = current.splitlines(keepends=True)
-    begin = next((i for i, line in enumerate(lines) if line.strip() == SECTION), None)
-    if begin is None:
-        RESULTS.write_text(current.rstrip("\n") + "\n\n" + text)
-        return
-    end = next((i for i in range(begin + 1, len(lines)) if lines[i].startswith("## ")), len(lines))
-    tail = "".join(lines[end:])
-    RESULTS.write_text("".join(lines[:begin]) + text + ("\n" + tail if tail else ""))
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--no-write", action="store_true", help="print only")
@@ -145,7 +132,7 @@ def main() -> None:
     text = render(evaluated, seconds, diff, compare(data, config, chosen), config)
     print(text)
     if not args.no_write:
-        write_section(text)
+        write_section(SECTION, text)
 
 
 if __name__ == "__main__":
