@@ -25,27 +25,34 @@ class BodySizeLimitMiddleware:
             await self._reject(send)
             return
         seen = 0
-        responded = False
+        too_large = False
+        replaced = False
 
         async def limited_receive() -> Message:
-            nonlocal seen
+            nonlocal seen, too_large
             message = await receive()
             if message["type"] == "http.request":
                 seen += len(message.get("body", b""))
                 if seen > self.max_bytes:
+                    too_large = True
                     raise _TooLarge
             return message
 
-        async def tracking_send(message: Message) -> None:
-            nonlocal responded
-            if message["type"] == "http.response.start":
-                responded = True
+        async def guarded_send(message: Message) -> None:
+            # App code may swallow _TooLarge and answer 400 or 422; whatever it answers
+            # after the limit was crossed becomes the 413.
+            nonlocal replaced
+            if too_large:
+                if not replaced:
+                    replaced = True
+                    await self._reject(send)
+                return
             await send(message)
 
         try:
-            await self.app(scope, limited_receive, tracking_send)
+            await self.app(scope, limited_receive, guarded_send)
         except _TooLarge:
-            if not responded:
+            if not replaced:
                 await self._reject(send)
 
     async def _reject(self, send: Send) -> None:
