@@ -9,7 +9,7 @@ import psycopg
 from fastapi import FastAPI
 
 from model_service.jobs import TrainingJobs
-from model_service.routes import models
+from model_service.routes import models, predict
 from model_service.settings import get_settings
 from titanic_common.app import create_app
 from titanic_common.health import CheckResult, postgres_check
@@ -39,7 +39,9 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     app.state.readiness_checks["postgres"] = postgres_check(settings.DATABASE_URL)
     app.state.readiness_checks["model"] = production_model_check(settings.DATABASE_URL)
     app.state.training_jobs = TrainingJobs()
-    yield
+    # Prediction path: model holder, feature-store client, feed (flushed on the way out).
+    async with predict.prediction_state(app):
+        yield
     app.state.training_jobs.shutdown()
 
 
@@ -53,4 +55,5 @@ def build_app() -> FastAPI:
         lifespan=lifespan,
     )
     app.include_router(models.router)
+    app.include_router(predict.router)
     return app

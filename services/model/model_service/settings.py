@@ -26,6 +26,15 @@ class Settings(CommonSettings):
     TRAIN_N_JOBS: int = Field(default=1, ge=1, le=4)
     TRAIN_CV_REPEATS: int = Field(default=3, ge=1, le=10)
     FEATURE_EXPORT_TIMEOUT_SECONDS: float = Field(default=30.0, gt=0, le=600)
+    # Serving: how often the registry is polled for a promotion (seconds)
+    MODEL_POLL_SECONDS: float = Field(default=5.0, gt=0, le=3600)
+    # Off-path feed of predictions to the drift service and prediction_log
+    FEED_QUEUE_SIZE: int = Field(default=10_000, ge=1, le=1_000_000)
+    FEED_BATCH_SIZE: int = Field(default=500, ge=1, le=1000)
+    FEED_FLUSH_SECONDS: float = Field(default=0.5, gt=0, le=60)
+    FEED_RETRY_MAX_SECONDS: float = Field(default=30.0, gt=0, le=600)
+    FEED_SEND_TIMEOUT_SECONDS: float = Field(default=10.0, gt=0, le=120)
+    FEED_SHUTDOWN_SECONDS: float = Field(default=5.0, ge=0, le=60)
 
 
 @lru_cache
