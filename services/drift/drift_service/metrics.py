@@ -15,8 +15,8 @@ DRIFT_P_VALUE = Gauge("drift_p_value", "Raw p-value of the last check", ["featur
 DRIFT_THRESHOLD = Gauge("drift_threshold", "Bonferroni-corrected per-feature threshold")
 WINDOW_OBSERVATIONS = Gauge("drift_window_observations", "Observations in the window")
 OBSERVATIONS = Counter("drift_observations", "Observations accepted into the window")
-OBSERVATIONS_DROPPED = Counter(
-    "drift_observations_dropped", "Observations rejected (invalid) or lost (Redis down)"
+OBSERVATIONS_REJECTED = Counter(
+    "drift_observations_rejected", "Observations refused at intake (batch too large, Redis down)"
 )
 
 

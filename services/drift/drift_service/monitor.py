@@ -66,7 +66,7 @@ class DriftMonitor:
     ) -> IntakeResponse:
         """Put a batch in the window; run a check when one is due and data allows."""
         if len(observations) > self.max_batch:
-            metrics.OBSERVATIONS_DROPPED.inc(len(observations))
+            metrics.OBSERVATIONS_REJECTED.inc(len(observations))
             raise PayloadTooLargeError(
                 f"{len(observations)} observations in one batch; at most {self.max_batch}",
                 details={"field": "observations", "max": self.max_batch},
