@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 
 need_apt=()
 for pair in prometheus:prometheus promtool:prometheus prometheus-pushgateway:prometheus-pushgateway \
-            chromium:chromium redis-server:redis-server psql:postgresql-client; do
+            chromium:chromium redis-server:redis-server psql:postgresql-client wrk:wrk; do
   bin=${pair%%:*}; pkg=${pair#*:}
   command -v "$bin" >/dev/null 2>&1 || need_apt+=("$pkg")
 done
