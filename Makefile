@@ -3,7 +3,7 @@ SHELL := /bin/bash
 UV ?= uv
 PYTEST_ARGS ?=
 
-.PHONY: up down status airflow traffic test lint fmt bench setup clean
+.PHONY: up down status airflow train traffic test lint fmt bench setup clean
 
 up: setup ## start the whole stack on its defaults and wait until healthy
 	$(UV) run python -m scripts.stack up
@@ -16,6 +16,9 @@ status:
 
 airflow: ## the Airflow CLI with the stack's settings: make airflow ARGS="dags list"
 	$(UV) run python -m scripts.stack airflow $(ARGS)
+
+train: ## train, evaluate and register a model from the running stack's data
+	set -a; [ -f .env ] && . ./.env; set +a; $(UV) run titanic-train
 
 traffic: ## realistic predictions, then a drifted batch (needs `make up`)
 	set -a; [ -f .env ] && . ./.env; set +a; $(UV) run python scripts/traffic.py

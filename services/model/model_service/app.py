@@ -5,41 +5,21 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-import psycopg
 from fastapi import FastAPI
 
 from model_service.jobs import TrainingJobs
 from model_service.routes import models, predict
 from model_service.settings import get_settings
 from titanic_common.app import create_app
-from titanic_common.health import CheckResult, postgres_check
-
-NO_MODEL = "no production model yet; run `make train` (or POST /models/train) to make one"
-
-
-def production_model_check(dsn: str):
-    """Ready only when the registry holds a production model."""
-
-    async def check() -> CheckResult:
-        async with await psycopg.AsyncConnection.connect(dsn, connect_timeout=1) as conn:
-            cur = await conn.execute(
-                "SELECT version FROM model_versions WHERE status = 'production'"
-            )
-            row = await cur.fetchone()
-        if row is None:
-            return CheckResult(False, NO_MODEL)
-        return CheckResult(True, f"version {row[0]}")
-
-    return check
-
+from titanic_common.health import postgres_check
 
 @asynccontextmanager
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     settings = app.state.settings
     app.state.readiness_checks["postgres"] = postgres_check(settings.DATABASE_URL)
-    app.state.readiness_checks["model"] = production_model_check(settings.DATABASE_URL)
     app.state.training_jobs = TrainingJobs()
-    # Prediction path: model holder, feature-store client, feed (flushed on the way out).
+    # Prediction path: model holder (adds the "model" readiness check), feature-store
+    # client, feed (flushed on the way out).
     async with predict.prediction_state(app):
         yield
     app.state.training_jobs.shutdown()
