@@ -13,6 +13,7 @@ from model_service.settings import get_settings
 from titanic_common.app import create_app
 from titanic_common.health import postgres_check
 
+
 @asynccontextmanager
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     settings = app.state.settings
