@@ -120,7 +120,12 @@ def _monitoring_programs(env: dict[str, str], run_dir: Path) -> list[Program]:
     pushgateway = shutil.which("prometheus-pushgateway")
     if pushgateway:
         port = _port(env.get("PUSHGATEWAY_URL", ""), 9091)
-        argv = [pushgateway, f"--web.listen-address=127.0.0.1:{port}"]
+        # Persisted so batch jobs' last-success timestamps survive a restart of the stack.
+        argv = [
+            pushgateway,
+            f"--web.listen-address=127.0.0.1:{port}",
+            f"--persistence.file={run_dir / 'pushgateway.data'}",
+        ]
         programs.append(Program("pushgateway", argv, f"http://127.0.0.1:{port}/-/ready"))
     return programs
 

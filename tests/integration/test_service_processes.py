@@ -48,6 +48,7 @@ def test_model_readiness_explains_how_to_get_a_model(
         response = httpx.get(f"{model.url}/readyz", timeout=5)
         assert response.status_code == 503
         assert "make train" in str(response.json()["checks"])
+        assert "model_ready 0.0" in httpx.get(f"{model.url}/metrics", timeout=5).text
     finally:
         model.stop()
 
@@ -56,6 +57,8 @@ def test_services_are_ready_once_a_model_is_trained(services: dict[str, Service]
     for script in ("titanic-model", "titanic-drift", "titanic-feature-store"):
         response = httpx.get(f"{services[script].url}/readyz", timeout=5)
         assert response.status_code == 200, response.text
+    metrics = httpx.get(f"{services['titanic-model'].url}/metrics", timeout=5).text
+    assert "model_ready 1.0" in metrics
 
 
 def test_ui_readiness_reports_a_stopped_upstream(

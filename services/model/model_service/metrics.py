@@ -21,6 +21,8 @@ PREDICTION_LATENCY = Histogram(
 MODEL_INFO = Gauge(
     "model_info", "The model version being served (value 1).", ["version", "algorithm"]
 )
+# 0 until a production model is loaded; the ModelNotReady alert watches it.
+MODEL_READY = Gauge("model_ready", "1 when a production model is loaded and serving, else 0.")
 MODEL_LOAD_FAILURES = Counter(
     "model_load_failures",
     "Production model versions that could not be loaded (missing or corrupt artifact).",
@@ -46,3 +48,4 @@ def record_model(version: int, algorithm: str) -> None:
     """Point model_info at the model now served (one series at a time)."""
     MODEL_INFO.clear()
     MODEL_INFO.labels(version=str(version), algorithm=algorithm).set(1)
+    MODEL_READY.set(1)
