@@ -43,6 +43,13 @@ PREDICTION_LOG_DROPPED = Counter(
 )
 PREDICTION_LOG_WRITTEN = Counter("prediction_log_written", "Rows written to prediction_log.")
 
+# Every reason the feed can drop for, exported at 0 from the start: a series that only
+# appears with the first drop leaves dashboards and rate() blank until something fails.
+DROP_REASONS = ("queue_full", "rejected", "timeout", "shutdown")
+for _reason in DROP_REASONS:
+    DRIFT_OBSERVATIONS_DROPPED.labels(reason=_reason)
+    PREDICTION_LOG_DROPPED.labels(reason=_reason)
+
 
 def record_model(version: int, algorithm: str) -> None:
     """Point model_info at the model now served (one series at a time)."""
