@@ -3,7 +3,7 @@ SHELL := /bin/bash
 UV ?= uv
 PYTEST_ARGS ?=
 
-.PHONY: up down status airflow train traffic test lint fmt bench setup clean
+.PHONY: up down status airflow train traffic screenshots test lint fmt bench setup clean
 
 up: setup ## start the whole stack on its defaults and wait until healthy
 	$(UV) run python -m scripts.stack up
@@ -31,6 +31,9 @@ test: setup ## lint + the whole test suite against real PostgreSQL, Redis, proce
 	$(UV) run ruff check .
 	$(UV) run ruff format --check .
 	$(UV) run pytest $(PYTEST_ARGS)
+
+screenshots: ## refresh docs/images from the UI's browser tests
+	UPDATE_SCREENSHOTS=1 $(UV) run pytest tests/ui -k "browser or real_stack"
 
 lint:
 	$(UV) run ruff check . && $(UV) run ruff format --check .
