@@ -22,8 +22,6 @@ drift outage. Results go to the "## Model service" section of benchmarks/RESULTS
 import argparse
 import asyncio
 import json
-import os
-import platform
 import re
 import shutil
 import statistics
@@ -35,8 +33,9 @@ from collections.abc import Callable
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from report import machine, write_section  # benchmarks/ is the script folder
+
 ROOT = Path(__file__).resolve().parents[1]
-RESULTS = ROOT / "benchmarks" / "RESULTS.md"
 SECTION = "## Model service"
 BODY = {
     "pclass": 1,
@@ -101,19 +100,6 @@ def serve_baseline(port: int, factory: str) -> None:
         log_level="warning",
         access_log=False,
         proxy_headers=False,
-    )
-
-
-def machine() -> str:
-    cpu = "unknown"
-    for line in Path("/proc/cpuinfo").read_text().splitlines():
-        if line.startswith("model name"):
-            cpu = line.split(":", 1)[1].strip()
-            break
-    load = ", ".join(f"{x:.2f}" for x in os.getloadavg())
-    return (
-        f"nproc {os.cpu_count()}, {cpu}, Python {platform.python_version()}, "
-        f"load average at start {load}"
     )
 
 
@@ -199,18 +185,6 @@ async def fixed_rate(
     elapsed = loop.time() - start
     quantiles = statistics.quantiles(latencies, n=100)
     return quantiles[49], quantiles[98], len(latencies) / elapsed
-
-
-def write_section(text: str) -> None:
-    lines = RESULTS.read_text().splitlines(keepends=True) if RESULTS.exists() else []
-    begin = next((i for i, line in enumerate(lines) if line.strip() == SECTION), None)
-    if begin is None:
-        prefix = "".join(lines) or "# Benchmark results\n"
-        RESULTS.write_text(prefix.rstrip("\n") + "\n\n" + text)
-        return
-    end = next((i for i in range(begin + 1, len(lines)) if lines[i].startswith("## ")), len(lines))
-    tail = "".join(lines[end:])
-    RESULTS.write_text("".join(lines[:begin]) + text + ("\n" + tail if tail else ""))
 
 
 def train_production_size() -> tuple[object, bytes, list]:
@@ -404,7 +378,7 @@ machine), which coalescing concurrent requests into one ONNX run amortises under
 """
     print(text)
     if not args.no_write:
-        write_section(text)
+        write_section(SECTION, text)
 
 
 if __name__ == "__main__":
