@@ -31,9 +31,9 @@ import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
-from urllib.parse import urlsplit
 
-from report import machine, write_section  # benchmarks/ is the script folder
+from loadgen import fixed_rate  # benchmarks/ is the script folder
+from report import machine, write_section
 
 ROOT = Path(__file__).resolve().parents[1]
 SECTION = "## Model service"
@@ -138,53 +138,6 @@ def wrk(url: str, seconds: float, connections: int, tmp: Path) -> float:
     if "Non-2xx" in out:
         raise RuntimeError(f"wrk saw errors:\n{out}")
     return float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
-
-
-async def fixed_rate(
-    url: str, rate: float, seconds: float, connections: int = 32
-) -> tuple[float, float, float]:
-    """Open-loop POSTs at `rate`/s over keep-alive connections; p50, p99 (seconds, from
-    each request's due time) and the achieved rate.
-
-    A minimal HTTP/1.1 client on asyncio streams: a general-purpose client costs more
-    CPU per request than the service does, and on two cores that would be measured too.
-    """
-    parts = urlsplit(url)
-    payload = json.dumps(BODY).encode()
-    request = (
-        f"POST {parts.path} HTTP/1.1\r\nHost: {parts.netloc}\r\n"
-        f"Content-Type: application/json\r\nContent-Length: {len(payload)}\r\n\r\n"
-    ).encode() + payload
-    loop = asyncio.get_running_loop()
-    dues: asyncio.Queue[float | None] = asyncio.Queue()
-    latencies: list[float] = []
-
-    async def connection() -> None:
-        reader, writer = await asyncio.open_connection(parts.hostname, parts.port)
-        while (due := await dues.get()) is not None:
-            await asyncio.sleep(max(0.0, due - loop.time()))
-            writer.write(request)
-            status = await reader.readline()
-            length = 0
-            while (line := await reader.readline()) not in (b"\r\n", b""):
-                name, _, value = line.decode().partition(":")
-                if name.lower() == "content-length":
-                    length = int(value)
-            await reader.readexactly(length)
-            if b" 200 " not in status:
-                raise RuntimeError(f"unexpected answer: {status!r}")
-            latencies.append(loop.time() - due)
-        writer.close()
-
-    start = loop.time() + 0.5
-    for i in range(int(rate * seconds)):
-        dues.put_nowait(start + i / rate)
-    for _ in range(connections):
-        dues.put_nowait(None)
-    await asyncio.gather(*(connection() for _ in range(connections)))
-    elapsed = loop.time() - start
-    quantiles = statistics.quantiles(latencies, n=100)
-    return quantiles[49], quantiles[98], len(latencies) / elapsed
 
 
 def train_production_size() -> tuple[object, bytes, list]:
@@ -328,7 +281,12 @@ def main() -> None:
             statistics.median(results[n]) for n in ("predict", "floor_app", "bare_app")
         )
         predict_url = urls["predict"]
-        p50, p99, achieved = asyncio.run(fixed_rate(predict_url, args.rate, args.seconds))
+        load = asyncio.run(
+            fixed_rate(predict_url, json.dumps(BODY).encode(), args.rate, args.seconds)
+        )
+        if load["errors"]:
+            raise RuntimeError(f"{load['errors']} requests failed at the fixed rate")
+        p50, p99, achieved = load["p50"], load["p99"], load["rate"]
     finally:
         for proc in reversed(procs):
             proc.stop()

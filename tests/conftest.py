@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from tests.support.db import create_migrated_database, drop_database
-from tests.support.procs import Service, free_port, start_redis, start_service
-from tests.support.services import SERVICES
+from tests.support.procs import Service, start_redis
+from tests.support.stack import trained_stack
 
 ADMIN_TOKEN = "test-admin-token-0123456789abcdef"
 
@@ -75,35 +75,5 @@ def stack_services(
     """feature-store, model, drift and ui wired to each other on free ports, with the demo
     passengers loaded and a production model trained through the real training route.
     Own database and Redis, so no other test sees this state."""
-    from tests.support import seed
-
-    dsn = create_migrated_database("titanic_stack")
-    redis, redis_port = start_redis(artifacts_dir)
-    urls = {var: f"http://127.0.0.1:{free_port()}" for var in SERVICES.values()}
-    env = {
-        "APP_ENV": "test",
-        "ADMIN_TOKEN": ADMIN_TOKEN,
-        "DATABASE_URL": dsn,
-        "REDIS_URL": f"redis://127.0.0.1:{redis_port}/0",
-        "MODEL_POLL_SECONDS": "1",
-        "DRIFT_REFERENCE_POLL_SECONDS": "1",
-        **seed.FAST_TRAINING_ENV,
-        **gcs_emulator,
-        **urls,
-    }
-    started: dict[str, Service] = {}
-    try:
-        for script, var in SERVICES.items():
-            started[script] = start_service(script, var, env, artifacts_dir / "stack")
-        rows = seed.demo_rows()
-        seed.load_passengers(dsn, rows)
-        seed.push_features(env["FEATURE_STORE_URL"], ADMIN_TOKEN, rows)
-        seed.train_production_model(env["MODEL_URL"], ADMIN_TOKEN)
-        seed.wait_until_ready(env["MODEL_URL"])
-        seed.wait_until_ready(env["DRIFT_URL"])
-        yield started
-    finally:
-        for service in started.values():
-            service.stop()
-        redis.stop()
-        drop_database(dsn)
+    with trained_stack(ADMIN_TOKEN, gcs_emulator, artifacts_dir) as (services, _env):
+        yield services
