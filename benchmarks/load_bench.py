@@ -1,7 +1,7 @@
 """Sustained load on /predict: 60 s at a fixed rate through the UI (form post, the path
 people use) and directly against the model service, same stack, same run.
 
-    uv run python benchmarks/load_bench.py [--rate 40] [--seconds 60]
+    uv run python benchmarks/load_bench.py [--rates 20 40] [--seconds 60]
 
 Starts its own trained stack (PostgreSQL database, Redis, GCS emulator, the four
 services) like the tests do. Zero errors is part of the result. Results go to the
@@ -40,7 +40,7 @@ def form_session(ui_url: str) -> tuple[bytes, dict[str, str]]:
     return urlencode({**PASSENGER, "csrf_token": token}).encode(), {"Cookie": cookie}
 
 
-def run(args: argparse.Namespace) -> dict[str, dict[str, float]]:
+def run(args: argparse.Namespace) -> dict[tuple[str, float], dict[str, float]]:
     sys.path.insert(0, str(ROOT))  # the tests' helpers start the stack
     from tests.support.gcs import start_gcs_emulator
     from tests.support.stack import trained_stack
@@ -58,34 +58,50 @@ def run(args: argparse.Namespace) -> dict[str, dict[str, float]]:
             body, headers = form_session(env["UI_URL"])
             raw = {k: float(v) if k in {"age", "fare"} else v for k, v in PASSENGER.items()}
             raw.update(pclass=3, sibsp=0, parch=0)
-            return {
-                "UI form post -> model": asyncio.run(fixed_rate(
-                    f"{env['UI_URL']}/predict", body, args.rate, args.seconds,
-                    content_type="application/x-www-form-urlencoded", headers=headers,
-                )),
-                "model /predict directly": asyncio.run(fixed_rate(
-                    f"{env['MODEL_URL']}/predict", json.dumps(raw).encode(), args.rate,
-                    args.seconds,
-                )),
-            }  # fmt: skip
+            results = {}
+            for rate in args.rates:
+                results["UI form post -> model", rate] = asyncio.run(
+                    fixed_rate(
+                        f"{env['UI_URL']}/predict",
+                        body,
+                        rate,
+                        args.seconds,
+                        content_type="application/x-www-form-urlencoded",
+                        headers=headers,
+                    )
+                )
+                results["model /predict directly", rate] = asyncio.run(
+                    fixed_rate(
+                        f"{env['MODEL_URL']}/predict",
+                        json.dumps(raw).encode(),
+                        rate,
+                        args.seconds,
+                    )
+                )
+            return results  # fmt: skip
     finally:
         gcs.stop()
 
 
-def render(results: dict[str, dict[str, float]], args: argparse.Namespace, host: str) -> str:
+def render(
+    results: dict[tuple[str, float], dict[str, float]], args: argparse.Namespace, host: str
+) -> str:
+    rates = " ".join(f"{r:g}" for r in args.rates)
     lines = [
         SECTION,
         "",
-        f"`uv run python benchmarks/load_bench.py --rate {args.rate:g} --seconds "
+        f"`uv run python benchmarks/load_bench.py --rates {rates} --seconds "
         f"{args.seconds:g}` ({host}). Open-loop load at a fixed rate; latency from each "
-        "request's due time.",
+        "request's due time. The UI path posts the form (CSRF token and cookie as a browser "
+        "has them), fetches the header's model and drift state, asks the model with "
+        "explain=true and renders the result page.",
         "",
         "| path | rate asked / achieved | sent | errors | p50 | p99 |",
         "|---|---|---|---|---|---|",
     ]
-    for path, r in results.items():
+    for (path, rate), r in results.items():
         lines.append(
-            f"| {path} | {args.rate:g} / {r['rate']:.1f} req/s | {r['sent']} | {r['errors']} "
+            f"| {path} | {rate:g} / {r['rate']:.1f} req/s | {r['sent']} | {r['errors']} "
             f"| {r['p50'] * 1000:.1f} ms | {r['p99'] * 1000:.1f} ms |"
         )
     return "\n".join(lines) + "\n"
@@ -93,7 +109,7 @@ def render(results: dict[str, dict[str, float]], args: argparse.Namespace, host:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--rate", type=float, default=40.0)
+    parser.add_argument("--rates", type=float, nargs="+", default=[20.0, 40.0])
     parser.add_argument("--seconds", type=float, default=60.0)
     args = parser.parse_args()
     host = machine()
