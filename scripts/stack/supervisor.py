@@ -94,16 +94,6 @@ def ctl(conf: Path, *args: str) -> subprocess.CompletedProcess:
     )
 
 
-def program_pids(conf: Path) -> dict[str, int]:
-    """Running programs and their PIDs, from supervisorctl."""
-    pids = {}
-    for line in ctl(conf, "status").stdout.splitlines():
-        parts = line.split()
-        if len(parts) >= 4 and parts[1] == "RUNNING" and parts[2] == "pid":
-            pids[parts[0]] = int(parts[3].rstrip(","))
-    return pids
-
-
 def marked_processes(run_dir: Path) -> list[int]:
     """Live processes started by the stack in `run_dir` (found by their environment)."""
     needle = f"{MARKER}={run_dir}".encode()

@@ -4,9 +4,7 @@ and Prometheus, then `make down` leaving nothing behind."""
 
 from __future__ import annotations
 
-import os
 import re
-import subprocess
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -16,24 +14,13 @@ import pytest
 from playwright.sync_api import expect, sync_playwright
 
 from scripts.stack.supervisor import marked_processes
+from tests.support import runner
 from tests.support.db import create_database, drop_database
-from tests.support.procs import ROOT, free_port, start_redis
+from tests.support.procs import start_redis
+from tests.support.runner import PYTHON, isolated_stack_env
 from tests.ui.conftest import CHROMIUM_ARGS
 
 pytestmark = pytest.mark.slow
-
-PYTHON = str(ROOT / ".venv" / "bin" / "python")
-
-
-def _run(args: list[str], env: dict[str, str], timeout: float) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        args,
-        cwd=ROOT,
-        env={**os.environ, **env},
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-    )
 
 
 @pytest.fixture(scope="module")
@@ -42,23 +29,8 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
     tmp = tmp_path_factory.mktemp("e2e")
     redis, redis_port = start_redis(tmp)
     app_db, airflow_db = create_database("titanic_e2e"), create_database("titanic_e2e_af")
-    port = {k: free_port() for k in ("ui", "fs", "model", "drift", "gcs", "prom", "push", "af")}
-    env = {
-        "STACK_RUN_DIR": str(tmp / "run"),
-        "STACK_ENV_FILE": str(tmp / ".env"),
-        "DATABASE_URL": app_db,
-        "REDIS_URL": f"redis://127.0.0.1:{redis_port}/0",
-        "AIRFLOW_DATABASE_URL": airflow_db.replace("postgresql://", "postgresql+psycopg://", 1),
-        "UI_URL": f"http://127.0.0.1:{port['ui']}",
-        "FEATURE_STORE_URL": f"http://127.0.0.1:{port['fs']}",
-        "MODEL_URL": f"http://127.0.0.1:{port['model']}",
-        "DRIFT_URL": f"http://127.0.0.1:{port['drift']}",
-        "STORAGE_EMULATOR_HOST": f"http://127.0.0.1:{port['gcs']}",
-        "PROMETHEUS_URL": f"http://127.0.0.1:{port['prom']}",
-        "PUSHGATEWAY_URL": f"http://127.0.0.1:{port['push']}",
-        "AIRFLOW_URL": f"http://127.0.0.1:{port['af']}",
-    }
-    up = _run([PYTHON, "-m", "scripts.stack", "up"], env, timeout=1800)
+    env = isolated_stack_env(tmp, app_db, f"redis://127.0.0.1:{redis_port}/0", airflow_db)
+    up = runner.stack(["up"], env, timeout=1800)
     try:
         assert up.returncode == 0, f"make up failed:\n{up.stdout[-4000:]}\n{up.stderr[-4000:]}"
         env["UP_OUTPUT"] = up.stdout
@@ -69,7 +41,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
         )
         yield env
     finally:
-        _run([PYTHON, "-m", "scripts.stack", "down"], env, timeout=300)  # idempotent
+        runner.stack(["down"], env, timeout=300)  # idempotent
         redis.stop()
         drop_database(app_db)
         drop_database(airflow_db)
@@ -85,7 +57,7 @@ def test_up_reports_what_it_did(stack: dict[str, str]) -> None:
 
 def test_second_up_is_safe_and_quick(stack: dict[str, str]) -> None:
     started = time.monotonic()
-    again = _run([PYTHON, "-m", "scripts.stack", "up"], stack, timeout=600)
+    again = runner.stack(["up"], stack, timeout=600)
     assert again.returncode == 0, again.stdout[-3000:]
     assert "already there" in again.stdout
     assert time.monotonic() - started < 300
@@ -132,7 +104,7 @@ def test_the_form_in_a_real_browser(stack: dict[str, str]) -> None:
 
 
 def test_drifted_traffic_is_detected_shown_and_alerted(stack: dict[str, str]) -> None:
-    traffic = _run(
+    traffic = runner.run(
         [PYTHON, "scripts/traffic.py", "--normal", "150", "--drifted", "250", "--rate", "200"],
         stack,
         timeout=600,
@@ -171,7 +143,7 @@ def test_drifted_traffic_is_detected_shown_and_alerted(stack: dict[str, str]) ->
 
 def test_down_leaves_no_process_of_ours(stack: dict[str, str]) -> None:
     """Runs last in this module: `down` stops everything `up` started."""
-    down = _run([PYTHON, "-m", "scripts.stack", "down"], stack, timeout=300)
+    down = runner.stack(["down"], stack, timeout=300)
     assert down.returncode == 0, down.stdout + down.stderr
     time.sleep(0.5)
     assert marked_processes(Path(stack["STACK_RUN_DIR"])) == []

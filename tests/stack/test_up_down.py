@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
 import time
 from pathlib import Path
 
@@ -12,20 +10,10 @@ import pytest
 
 from scripts.stack.supervisor import marked_processes
 from tests.support.db import create_database, drop_database
-from tests.support.procs import ROOT, free_port
+from tests.support.procs import ROOT
+from tests.support.runner import isolated_stack_env, stack
 
 AIRFLOW = (ROOT / "airflow" / ".venv" / "bin" / "airflow").exists()
-
-
-def _stack(args: list[str], env: dict[str, str], timeout: float) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [str(ROOT / ".venv/bin/python"), "-m", "scripts.stack", *args],
-        cwd=ROOT,
-        env={**os.environ, **env},
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-    )
 
 
 @pytest.mark.slow
@@ -34,24 +22,9 @@ def test_up_then_down_leaves_nothing_running(
 ) -> None:
     run_dir = tmp_path / "run"
     airflow_db = create_database("titanic_airflow")
-    ports = {k: free_port() for k in ("ui", "fs", "model", "drift", "gcs", "prom", "push", "af")}
-    env = {
-        "STACK_RUN_DIR": str(run_dir),
-        "STACK_ENV_FILE": str(tmp_path / ".env"),
-        "DATABASE_URL": database_url,
-        "REDIS_URL": redis_url,
-        "AIRFLOW_DATABASE_URL": airflow_db.replace("postgresql://", "postgresql+psycopg://", 1),
-        "UI_URL": f"http://127.0.0.1:{ports['ui']}",
-        "FEATURE_STORE_URL": f"http://127.0.0.1:{ports['fs']}",
-        "MODEL_URL": f"http://127.0.0.1:{ports['model']}",
-        "DRIFT_URL": f"http://127.0.0.1:{ports['drift']}",
-        "STORAGE_EMULATOR_HOST": f"http://127.0.0.1:{ports['gcs']}",
-        "PROMETHEUS_URL": f"http://127.0.0.1:{ports['prom']}",
-        "PUSHGATEWAY_URL": f"http://127.0.0.1:{ports['push']}",
-        "AIRFLOW_URL": f"http://127.0.0.1:{ports['af']}",
-    }
+    env = isolated_stack_env(tmp_path, database_url, redis_url, airflow_db)
     try:
-        up = _stack(["up", "--no-main-job", "--timeout", "420"], env, timeout=900)
+        up = stack(["up", "--no-main-job", "--timeout", "420"], env, timeout=900)
         assert up.returncode == 0, up.stdout + up.stderr
         assert "titanic-mlops is running" in up.stdout
         for key in ("UI_URL", "FEATURE_STORE_URL", "MODEL_URL", "DRIFT_URL"):
@@ -63,7 +36,7 @@ def test_up_then_down_leaves_nothing_running(
         started = marked_processes(run_dir)
         assert len(started) >= 4
     finally:
-        down = _stack(["down"], env, timeout=180)
+        down = stack(["down"], env, timeout=180)
         time.sleep(0.5)
         left = marked_processes(run_dir)
         drop_database(airflow_db)
