@@ -35,7 +35,8 @@ from sklearn.model_selection import cross_val_score
 
 from model_service.dataset import ComputedFeatures, Labels, join_training_set
 from model_service.evaluation import repeated_folds
-from model_service.onnx_io import OnnxModel, to_onnx
+from model_service.inference import OnnxModel
+from model_service.onnx_io import to_onnx
 from model_service.train_run import fit_and_evaluate
 from model_service.training import TrainConfig, build_pipeline
 from titanic_common.demo_data import load_demo_passengers

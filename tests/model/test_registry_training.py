@@ -21,7 +21,7 @@ from model_service.artifacts import (
 )
 from model_service.dataset import ComputedFeatures
 from model_service.frame import feature_frame
-from model_service.onnx_io import OnnxModel
+from model_service.inference import OnnxModel
 from model_service.settings import Settings
 from model_service.train_run import TrainResult, train_and_register
 from tests.model.conftest import insert_passengers, model_settings

@@ -20,7 +20,8 @@ from model_service.dataset import (
 )
 from model_service.evaluation import holdout_split, repeated_folds, search_folds
 from model_service.frame import feature_frame
-from model_service.onnx_io import OnnxModel, to_onnx, to_onnx_inputs
+from model_service.inference import OnnxModel
+from model_service.onnx_io import to_onnx, to_onnx_inputs
 from model_service.train_run import fit_and_evaluate
 from model_service.training import TrainConfig, build_pipeline
 from titanic_common.features import PassengerFeatures

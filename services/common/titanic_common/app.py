@@ -3,18 +3,18 @@ body-size limits and the JSON error model the same way."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from contextlib import AbstractAsyncContextManager
+import gc
+from collections.abc import AsyncIterator, Callable, Sequence
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 
-from asgi_correlation_id import CorrelationIdMiddleware
 from fastapi import APIRouter, FastAPI, Request
-from fastapi.responses import JSONResponse
-from prometheus_fastapi_instrumentator import Instrumentator
+from fastapi.responses import JSONResponse, Response
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from pydantic import BaseModel
 
 from titanic_common.errors import install_error_handlers
 from titanic_common.health import ReadinessCheck, run_checks
-from titanic_common.limits import BodySizeLimitMiddleware
+from titanic_common.middleware import RequestMiddleware
 from titanic_common.settings import CommonSettings
 
 Lifespan = Callable[[FastAPI], AbstractAsyncContextManager[None]]
@@ -50,7 +50,30 @@ def _health_router(service: str) -> APIRouter:
         )
         return JSONResponse(body.model_dump(), status_code=200 if ready else 503)
 
+    @router.get("/metrics", include_in_schema=False)
+    async def read_metrics() -> Response:
+        """Prometheus exposition of this process's metrics."""
+        return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
+
     return router
+
+
+def _freezing(lifespan: Lifespan | None) -> Lifespan:
+    """The service's lifespan, then gc.freeze(): what exists once the service has started
+    (modules, clients, settings) lives as long as the process, and the cyclic collector
+    scanning it again on every collection cost a fifth of a prediction's CPU."""
+
+    @asynccontextmanager
+    async def run(app: FastAPI) -> AsyncIterator[None]:
+        if lifespan is None:
+            gc.freeze()
+            yield
+            return
+        async with lifespan(app):
+            gc.freeze()
+            yield
+
+    return run
 
 
 def create_app(
@@ -60,8 +83,12 @@ def create_app(
     settings: CommonSettings,
     lifespan: Lifespan | None = None,
     description: str = "",
+    routers: Sequence[APIRouter] = (),
 ) -> FastAPI:
     """Build a FastAPI app with the shared middleware, handlers and endpoints.
+
+    `routers` are the service's own, busiest first: FastAPI tries included routers in
+    order for every request, so the hot path should not wait behind /healthz or admin.
 
     Services add readiness checks to `app.state.readiness_checks` (name -> async check)
     in their lifespan, and include their own routers.
@@ -71,7 +98,7 @@ def create_app(
         title=title,
         description=description,
         version="0.1.0",
-        lifespan=lifespan,
+        lifespan=_freezing(lifespan),
         docs_url="/docs" if debug_docs else None,
         redoc_url=None,
     )
@@ -79,11 +106,8 @@ def create_app(
     app.state.settings = settings
     app.state.readiness_checks = {}
     install_error_handlers(app)
-    app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.MAX_BODY_BYTES)
-    app.add_middleware(CorrelationIdMiddleware, header_name="X-Request-ID")
+    app.add_middleware(RequestMiddleware, max_bytes=settings.MAX_BODY_BYTES)
+    for router in routers:
+        app.include_router(router)
     app.include_router(_health_router(service))
-    Instrumentator(
-        excluded_handlers=["/metrics", "/healthz", "/readyz"],
-        should_group_status_codes=False,
-    ).instrument(app).expose(app, endpoint="/metrics", include_in_schema=False)
     return app

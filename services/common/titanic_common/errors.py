@@ -7,12 +7,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from asgi_correlation_id import correlation_id
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from titanic_common.context import request_id
 from titanic_common.logging import get_logger
 
 log = get_logger(__name__)
@@ -70,7 +70,7 @@ def error_body(code: str, message: str, details: Any = None) -> dict:
             "code": code,
             "message": message,
             "details": details,
-            "request_id": correlation_id.get(),
+            "request_id": request_id.get(),
         }
     }
 

@@ -1,4 +1,4 @@
-"""Structured JSON logs with the request id bound from asgi-correlation-id."""
+"""Structured JSON logs carrying the request id of the request being served."""
 
 from __future__ import annotations
 
@@ -6,11 +6,12 @@ import logging
 import sys
 
 import structlog
-from asgi_correlation_id import correlation_id
+
+from titanic_common.context import request_id as current_request_id
 
 
 def _add_request_id(_logger: object, _name: str, event: dict) -> dict:
-    request_id = correlation_id.get()
+    request_id = current_request_id.get()
     if request_id:
         event.setdefault("request_id", request_id)
     return event
@@ -43,7 +44,7 @@ def configure_logging(service: str, level: str = "INFO") -> None:
     root = logging.getLogger()
     root.handlers = [handler]
     root.setLevel(level)
-    # uvicorn's access log duplicates the instrumentator's metrics; keep errors only.
+    # uvicorn's access log duplicates the HTTP metrics; keep errors only.
     logging.getLogger("uvicorn.access").setLevel(logging.WARNING)
     structlog.contextvars.bind_contextvars(service=service)
 

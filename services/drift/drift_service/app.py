@@ -97,6 +97,6 @@ def build_app() -> FastAPI:
         description="Windowed drift detection of live inputs against training data.",
         settings=get_settings(),
         lifespan=lifespan,
+        routers=[router],
     )
-    app.include_router(router)
     return app

@@ -48,8 +48,7 @@ def build_app() -> FastAPI:
         description="Online feature store over Redis with a Feast-style API.",
         settings=get_settings(),
         lifespan=lifespan,
+        routers=[online.router, feature_views.router],
     )
     install_redis_error_handler(app)
-    app.include_router(online.router)
-    app.include_router(feature_views.router)
     return app

@@ -34,7 +34,6 @@ def build_app() -> FastAPI:
         description="Survival predictions, model registry and training jobs.",
         settings=get_settings(),
         lifespan=lifespan,
+        routers=[predict.router, models.router],
     )
-    app.include_router(models.router)
-    app.include_router(predict.router)
     return app

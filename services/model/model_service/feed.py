@@ -20,6 +20,7 @@ from datetime import datetime
 from typing import Any, Protocol
 
 import httpx
+import orjson
 import psycopg
 from prometheus_client import Counter
 from psycopg.types.json import Jsonb
@@ -135,7 +136,7 @@ class PredictionLogSink:
                             r.prediction_id,
                             r.created_at,
                             r.model_version,
-                            Jsonb(r.features),
+                            Jsonb(r.features, dumps=_json_text),
                             r.probability,
                             r.source,
                         )
@@ -153,6 +154,11 @@ class PredictionLogSink:
             self._conn = None
 
 
+def _json_text(value: Any) -> str:
+    # orjson: the stdlib encoder was a visible share of the CPU per prediction.
+    return orjson.dumps(value).decode()
+
+
 @dataclass
 class SinkWorker:
     """A bounded queue in front of one sink, drained in batches by one task."""
@@ -167,13 +173,14 @@ class SinkWorker:
 
     def __post_init__(self) -> None:
         self.queue = asyncio.Queue(self.config.queue_size)
+        self._queue_full = self.dropped.labels(reason="queue_full")
 
     def offer(self, record: PredictionRecord) -> None:
         """Queue without waiting; a full queue drops and counts the record."""
         try:
             self.queue.put_nowait(record)
         except asyncio.QueueFull:
-            self.dropped.labels(reason="queue_full").inc()
+            self._queue_full.inc()
 
     async def run(self) -> None:
         """Deliver batches until closing and the queue is empty."""

@@ -18,28 +18,38 @@ MISSING_CATEGORY = ""
 FeatureRow = PassengerFeatures | Mapping[str, Any]
 
 
-def _as_dict(row: FeatureRow) -> Mapping[str, Any]:
-    return row.model_dump() if isinstance(row, PassengerFeatures) else row
+def _getter(row: FeatureRow):
+    # Attribute access, not model_dump(): this runs on every prediction.
+    if isinstance(row, PassengerFeatures):
+        return lambda name: getattr(row, name)
+    return row.get
 
 
-def _category(value: Any) -> str:
-    return MISSING_CATEGORY if value is None else str(value)
+def feature_columns(rows: Sequence[FeatureRow]) -> dict[str, np.ndarray]:
+    """One array per model feature: float32 numbers (NaN for missing), str categories.
 
-
-def _number(value: Any) -> float:
-    return np.nan if value is None else float(value)
+    Float32 because ONNX runs in float32: the sklearn path sees the same values.
+    """
+    getters = [_getter(r) for r in rows]
+    columns: dict[str, np.ndarray] = {}
+    for name in NUMERIC_FEATURES:
+        values = [get(name) for get in getters]
+        columns[name] = np.array(
+            [np.nan if v is None else float(v) for v in values], dtype=np.float32
+        )
+    for name in CATEGORICAL_FEATURES:
+        values = [get(name) for get in getters]
+        columns[name] = np.array(
+            [MISSING_CATEGORY if v is None else str(v) for v in values], dtype=object
+        )
+    return columns
 
 
 def feature_frame(rows: Sequence[FeatureRow], index: Sequence[int] | None = None) -> pd.DataFrame:
     """A DataFrame with one column per model feature; `index` is usually passenger ids."""
-    dicts = [_as_dict(r) for r in rows]
-    columns: dict[str, Any] = {}
+    columns: dict[str, Any] = feature_columns(rows)
     for name in NUMERIC_FEATURES:
-        # float32 first: ONNX runs in float32, so both paths must compare the same values.
-        values = np.array([_number(d.get(name)) for d in dicts], dtype=np.float32)
-        columns[name] = values.astype(np.float64)
-    for name in CATEGORICAL_FEATURES:
-        columns[name] = np.array([_category(d.get(name)) for d in dicts], dtype=object)
+        columns[name] = columns[name].astype(np.float64)
     return pd.DataFrame(
         columns, index=pd.Index(index, name="passenger_id") if index is not None else None
     )

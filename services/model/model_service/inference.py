@@ -8,9 +8,10 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 import onnxruntime as ort
+import pandas as pd
 
 from model_service.metrics import PREDICTION_LATENCY
-from model_service.onnx_io import ONNX_PROBA_OUTPUT, to_onnx_inputs
+from model_service.onnx_io import ONNX_PROBA_OUTPUT, frame_to_onnx_inputs, to_onnx_inputs
 from titanic_common.features import PassengerFeatures
 
 SURVIVED_COLUMN = 1
@@ -43,6 +44,11 @@ class OnnxModel:
         inputs = to_onnx_inputs(rows)
         (proba,) = self._session.run(self._outputs, inputs)
         PREDICTION_LATENCY.observe(time.perf_counter() - started)
+        return np.asarray(proba, dtype=np.float64)[:, SURVIVED_COLUMN]
+
+    def predict_proba_frame(self, frame: pd.DataFrame) -> np.ndarray:
+        """Survival probability per row of a training feature frame (no serving metrics)."""
+        (proba,) = self._session.run(self._outputs, frame_to_onnx_inputs(frame))
         return np.asarray(proba, dtype=np.float64)[:, SURVIVED_COLUMN]
 
     async def predict_proba_coalesced(self, rows: Sequence[PassengerFeatures]) -> np.ndarray:

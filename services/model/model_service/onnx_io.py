@@ -1,7 +1,7 @@
 """ONNX export of the fitted pipeline and the one place that builds ONNX inputs.
 
 The graph has one input per feature (float32 [N,1] numbers, string [N,1] categories),
-built from the same `feature_frame` the sklearn pipeline was trained on.
+built from the same `feature_columns` the sklearn pipeline's frames are made of.
 """
 
 from __future__ import annotations
@@ -9,13 +9,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import numpy as np
-import onnxruntime as ort
 import pandas as pd
 from skl2onnx import convert_sklearn
 from skl2onnx.common.data_types import FloatTensorType, StringTensorType
 from sklearn.pipeline import Pipeline
 
-from model_service.frame import FeatureRow, feature_frame
+from model_service.frame import FeatureRow, feature_columns
 from titanic_common.features import CATEGORICAL_FEATURES, NUMERIC_FEATURES
 
 ONNX_PROBA_OUTPUT = "probabilities"
@@ -50,26 +49,6 @@ def frame_to_onnx_inputs(frame: pd.DataFrame) -> dict[str, np.ndarray]:
 
 
 def to_onnx_inputs(rows: Sequence[FeatureRow]) -> dict[str, np.ndarray]:
-    """ONNX feeds for passenger_features rows (PassengerFeatures or dicts)."""
-    return frame_to_onnx_inputs(feature_frame(rows))
-
-
-class OnnxModel:
-    """An onnxruntime session over model.onnx bytes; single-threaded to share the CPU."""
-
-    def __init__(self, onnx_bytes: bytes):
-        options = ort.SessionOptions()
-        options.intra_op_num_threads = 1
-        options.inter_op_num_threads = 1
-        self.session = ort.InferenceSession(
-            onnx_bytes, sess_options=options, providers=["CPUExecutionProvider"]
-        )
-
-    def predict_proba_frame(self, frame: pd.DataFrame) -> np.ndarray:
-        """Survival probability (class 1) per row of a feature frame."""
-        (proba,) = self.session.run([ONNX_PROBA_OUTPUT], frame_to_onnx_inputs(frame))
-        return np.asarray(proba)[:, 1]
-
-    def predict_proba(self, rows: Sequence[FeatureRow]) -> np.ndarray:
-        """Survival probability (class 1) per passenger_features row."""
-        return self.predict_proba_frame(feature_frame(rows))
+    """ONNX feeds for passenger_features rows (PassengerFeatures or dicts), built with
+    numpy directly: a DataFrame per request would cost more than the model run."""
+    return {name: values.reshape(-1, 1) for name, values in feature_columns(rows).items()}

@@ -16,7 +16,8 @@ from model_service import registry
 from model_service.artifacts import filesystem_for, publish_artifacts, version_uri
 from model_service.dataset import FeatureSource, TrainingSet, check_trainable, load_training_set
 from model_service.evaluation import cv_accuracy, holdout_metrics, holdout_split
-from model_service.onnx_io import OnnxModel, to_onnx
+from model_service.inference import OnnxModel
+from model_service.onnx_io import to_onnx
 from model_service.promotion import PromotionPolicy, decide_promotion
 from model_service.settings import Settings
 from model_service.training import (

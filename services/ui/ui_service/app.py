@@ -45,11 +45,11 @@ def build_app() -> FastAPI:
         description="Prediction form and pages about models and drift.",
         settings=settings,
         lifespan=lifespan,
+        routers=[pages_router],
     )
     app.state.templates = Jinja2Templates(directory=PACKAGE_DIR / "templates")
     app.state.csrf = CsrfProtect(settings.csrf_secret(), settings.CSRF_MAX_AGE_SECONDS)
     install_security(app)
     install_error_pages(app)
     app.mount("/static", StaticFiles(directory=PACKAGE_DIR / "static"), name="static")
-    app.include_router(pages_router)
     return app

@@ -47,7 +47,9 @@ class PassengerRow(RawPassenger):
 
     def as_record(self) -> tuple:
         """Values in `FIELDS` order, for COPY."""
-        return tuple(self.model_dump().values())
+        # The validated values, in field order, without a serialisation pass: every field
+        # is a plain int, float, str or None.
+        return tuple(self.__dict__.values())
 
 
 # Field order of validated files and of their COPY column list: the model's own order,
@@ -58,7 +60,9 @@ assert set(FIELDS) == set(COLUMNS.values())
 
 def row_data(fields: Iterable[str | None], cells: Iterable[str]) -> dict[str, Any]:
     """Cells by field name; empty or blank cells are left out, which means missing."""
-    return {f: c for f, c in zip(fields, cells, strict=True) if f is not None and c.strip()}
+    return {
+        f: c for f, c in zip(fields, cells, strict=True) if f is not None and c and not c.isspace()
+    }
 
 
 class HeaderError(ValueError):

@@ -68,23 +68,47 @@ def _copy_file(cur: psycopg.Cursor, statement: str, path: Path) -> None:
             copy.write(chunk)
 
 
+def _run_of_earlier_try(cur: psycopg.Cursor, req: LoadRequest) -> int | None:
+    """The run a previous try of this DAG run's load created and committed, if any.
+
+    A try can commit and still fail (the connection dropped before COMMIT was answered,
+    e.g. PostgreSQL restarting); its retry takes that run over instead of leaving it
+    'running' forever, and drops its rejects so they are stored once.
+    """
+    if req.dag_run_id is None:
+        return None
+    row = cur.execute(
+        "SELECT id FROM ingestion_runs WHERE dag_run_id = %s AND source_uri = %s"
+        " AND source_generation = %s AND status = 'running' ORDER BY id DESC LIMIT 1"
+        " FOR UPDATE",
+        (req.dag_run_id, req.source_uri, req.source_generation),
+    ).fetchone()
+    if row is None:
+        return None
+    cur.execute("DELETE FROM rejected_rows WHERE ingestion_run_id = %s", row)
+    log.warning("ingestion_run_resumed", run_id=row[0], uri=req.source_uri)
+    return row[0]
+
+
 def load_validated(dsn: str, req: LoadRequest) -> LoadResult:
     """Create the run (status running), upsert the valid rows, store the rejects."""
     with psycopg.connect(dsn, connect_timeout=10) as conn, conn.cursor() as cur:
-        run_id = cur.execute(
-            "INSERT INTO ingestion_runs (dag_run_id, source_uri, source_generation,"
-            " source_checksum, rows_total, rows_loaded, rows_rejected, status)"
-            " VALUES (%s, %s, %s, %s, %s, %s, %s, 'running') RETURNING id",
-            (
-                req.dag_run_id,
-                req.source_uri,
-                req.source_generation,
-                req.source_checksum,
-                req.rows_total,
-                req.rows_valid,
-                req.rows_rejected,
-            ),
-        ).fetchone()[0]
+        run_id = _run_of_earlier_try(cur, req)
+        if run_id is None:
+            run_id = cur.execute(
+                "INSERT INTO ingestion_runs (dag_run_id, source_uri, source_generation,"
+                " source_checksum, rows_total, rows_loaded, rows_rejected, status)"
+                " VALUES (%s, %s, %s, %s, %s, %s, %s, 'running') RETURNING id",
+                (
+                    req.dag_run_id,
+                    req.source_uri,
+                    req.source_generation,
+                    req.source_checksum,
+                    req.rows_total,
+                    req.rows_valid,
+                    req.rows_rejected,
+                ),
+            ).fetchone()[0]
         # Staging stays in memory instead of spilling (must precede the first temp table).
         cur.execute("SET temp_buffers = '256MB'")
         cur.execute(STAGING_DDL)

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import socket
 from pathlib import Path
 from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
 
 from pydantic import BaseModel
 
@@ -17,6 +19,7 @@ if TYPE_CHECKING:
 log = get_logger(__name__)
 
 CHUNK_BYTES = 1024 * 1024
+PROBE_TIMEOUT_SECONDS = 5.0
 
 
 class SourceObject(BaseModel):
@@ -42,9 +45,48 @@ class ChecksumMismatchError(RuntimeError):
     """The bytes received are not the bytes GCS holds."""
 
 
+class StorageUnavailableError(ConnectionError):
+    """The GCS endpoint (or emulator) cannot be reached; a later retry may succeed."""
+
+
+def _unreachable(
+    endpoint: str, bucket: str, prefix: str, reason: object
+) -> StorageUnavailableError:
+    message = f"cannot list gs://{bucket}/{prefix}: GCS storage at {endpoint} is unreachable"
+    message += f" ({reason})"
+    if "googleapis.com" not in endpoint:
+        message += "; is the emulator at STORAGE_EMULATOR_HOST running?"
+    return StorageUnavailableError(message)
+
+
+def _check_reachable(endpoint: str, bucket: str, prefix: str) -> None:
+    """Fail fast when nothing accepts connections at the endpoint.
+
+    gcsfs retries a refused connection 6 times over ~35 s inside every call; the Airflow
+    task already retries with backoff, so a down endpoint is reported at once instead.
+    """
+    url = urlsplit(endpoint)
+    port = url.port or (443 if url.scheme == "https" else 80)
+    try:
+        socket.create_connection((url.hostname, port), timeout=PROBE_TIMEOUT_SECONDS).close()
+    except OSError as exc:
+        raise _unreachable(endpoint, bucket, prefix, exc) from None
+
+
 def list_objects(fs: gcsfs.GCSFileSystem, bucket: str, prefix: str) -> list[SourceObject]:
-    """Every .csv object under gs://bucket/prefix, oldest first."""
-    found = fs.find(f"{bucket}/{prefix}", detail=True)
+    """Every .csv object under gs://bucket/prefix, oldest first.
+
+    StorageUnavailableError, naming the endpoint, when the storage cannot be reached.
+    """
+    import aiohttp
+
+    endpoint = getattr(fs, "_location", None)  # gcsfs: the emulator URL or the GCS API
+    if isinstance(endpoint, str):
+        _check_reachable(endpoint, bucket, prefix)
+    try:
+        found = fs.find(f"{bucket}/{prefix}", detail=True)
+    except (aiohttp.ClientConnectionError, TimeoutError) as exc:  # unreachable after gcsfs retries
+        raise _unreachable(str(endpoint or "GCS"), bucket, prefix, exc) from exc
     objects = []
     for path, info in found.items():
         if info.get("type") != "file" or not path.lower().endswith(".csv"):

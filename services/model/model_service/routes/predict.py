@@ -4,17 +4,17 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import AsyncIterator, Callable, Coroutine, Sequence
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import cache
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, FastAPI, Query, Request, Response
+from fastapi import APIRouter, FastAPI, Query, Request
 from fastapi.concurrency import run_in_threadpool
-from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from fastapi.routing import APIRoute
+from prometheus_client import Counter
 from pydantic import BaseModel
 
 from model_service.feed import FeedConfig, PredictionFeed, PredictionRecord
@@ -26,6 +26,7 @@ from model_service.predictor import (
     load_model,
     registry_fetcher,
 )
+from model_service.routes.fast_route import JsonBodyRoute
 from model_service.schemas import (
     UNION_TAGS,
     BatchPredictionOut,
@@ -44,26 +45,13 @@ from titanic_common.http import async_client
 SURVIVED_THRESHOLD = 0.5
 
 
-class TaglessValidationRoute(APIRoute):
-    """Drops pydantic's union tags from 422 locations: 'pclass', not 'by_attributes.pclass'."""
+class PredictRoute(JsonBodyRoute):
+    """Prediction routes: 422 locations without pydantic's union tags."""
 
-    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
-        handler = super().get_route_handler()
-
-        async def route(request: Request) -> Response:
-            try:
-                return await handler(request)
-            except RequestValidationError as exc:
-                errors = [
-                    {**e, "loc": tuple(p for p in e.get("loc", ()) if p not in UNION_TAGS)}
-                    for e in exc.errors()
-                ]
-                raise RequestValidationError(errors, body=exc.body) from None
-
-        return route
+    hidden_location_parts = UNION_TAGS
 
 
-router = APIRouter(tags=["predictions"], route_class=TaglessValidationRoute)
+router = APIRouter(tags=["predictions"], route_class=PredictRoute)
 
 
 @dataclass(frozen=True)
@@ -75,9 +63,7 @@ class Serving:
     features: AsyncFeatureStoreClient
 
 
-# One async dependency: FastAPI runs plain `def` dependencies in a thread pool, and each
-# dependency costs a resolution pass; per request both cost more than the model does.
-async def serving(request: Request) -> Serving:
+def serving(request: Request) -> Serving:
     """The model served right now (read once, so a swap never splits a request), the feed
     and the feature-store client; 503 before any model is loaded."""
     state = request.app.state
@@ -87,7 +73,6 @@ async def serving(request: Request) -> Serving:
     return Serving(model, state.prediction_feed, state.feature_client)
 
 
-ServingDep = Annotated[Serving, Depends(serving)]
 ExplainQuery = Annotated[bool, Query(description="Add per-feature contributions")]
 
 
@@ -111,6 +96,12 @@ async def resolve_features(
         else compute_features(p)
         for p in passengers
     ]
+
+
+@cache
+def _prediction_count(version: int, outcome: str, source: str) -> Counter:
+    """The prediction_count_total series, looked up once per label set."""
+    return PREDICTIONS.labels(str(version), outcome, source)
 
 
 async def score(
@@ -142,7 +133,7 @@ async def score(
                 out.prediction_id, now, model.version, row.model_dump(), probability, source
             )
         )
-        PREDICTIONS.labels(str(model.version), "survived" if survived else "died", source).inc()
+        _prediction_count(model.version, "survived" if survived else "died", source).inc()
     serve.feed.submit(records)
     return outs
 
@@ -154,7 +145,7 @@ async def _with_error_count(
     try:
         return await resolve_features(passengers, serve.features)
     except AppError:
-        PREDICTIONS.labels(str(serve.model.version), "error", source).inc()
+        _prediction_count(serve.model.version, "error", source).inc()
         raise
 
 
@@ -179,9 +170,10 @@ ERRORS: dict[int | str, dict[str, Any]] = {
     responses={200: {"model": PredictionOut}, **ERRORS},
 )
 async def predict_passenger(
-    body: PredictRequest, serve: ServingDep, explain: ExplainQuery = False
+    body: PredictRequest, request: Request, explain: ExplainQuery = False
 ) -> ModelJSONResponse:
     """Predict survival for one passenger, by raw attributes or passenger_id."""
+    serve = serving(request)
     source = "passenger_id" if isinstance(body, PassengerRef) else "raw"
     rows = await _with_error_count(serve, source, [body])
     (out,) = await score(serve, rows, explain or body.explain, source)
@@ -194,9 +186,10 @@ async def predict_passenger(
     responses={200: {"model": BatchPredictionOut}, **ERRORS},
 )
 async def predict_batch(
-    body: BatchPredictRequest, serve: ServingDep, explain: ExplainQuery = False
+    body: BatchPredictRequest, request: Request, explain: ExplainQuery = False
 ) -> ModelJSONResponse:
     """Predict survival for up to 1000 passengers in one call, all with one model version."""
+    serve = serving(request)
     rows = await _with_error_count(serve, "batch", body.passengers)
     wants = explain or body.explain or any(p.explain for p in body.passengers)
     outs = await score(serve, rows, wants, "batch")

@@ -1,0 +1,92 @@
+"""A route class for the prediction hot path: one pydantic-core pass over the JSON body.
+
+FastAPI parses a body with the stdlib json module, validates the result in Python and
+then resolves dependencies; for a one-row prediction that costs more than the model
+(benchmarks/RESULTS.md, model service). `JsonBodyRoute` keeps the declared signature for
+OpenAPI but serves the request itself: the raw body goes to `TypeAdapter.validate_json`,
+query parameters to their own adapters, and errors leave as the usual
+`RequestValidationError` (422 naming the field).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Coroutine, Iterable
+from dataclasses import dataclass
+from typing import Annotated, Any
+
+from fastapi import Request, Response
+from fastapi._compat import ModelField
+from fastapi.exceptions import RequestValidationError
+from fastapi.routing import APIRoute
+from pydantic import TypeAdapter, ValidationError
+
+
+@dataclass(frozen=True)
+class _Query:
+    name: str
+    alias: str
+    adapter: TypeAdapter
+    default: Any
+
+
+class JsonBodyRoute(APIRoute):
+    """For endpoints shaped `async def f(body: Model, request: Request, q: T = default)`:
+    no dependencies, one JSON body, optional query parameters."""
+
+    # Discriminated-union branch names pydantic puts into error locations: a 422 should
+    # say 'pclass', not 'by_attributes.pclass'. Subclasses list theirs.
+    hidden_location_parts: frozenset[str] = frozenset()
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        dependant = self.dependant
+        if dependant.dependencies or len(dependant.body_params) != 1:
+            raise TypeError(f"{self.path}: JsonBodyRoute needs one body and no dependencies")
+        body = dependant.body_params[0]
+        body_adapter = _adapter(body)
+        queries = [
+            _Query(q.name, q.alias, _adapter(q), q.field_info.default)
+            for q in dependant.query_params
+        ]
+        request_name = dependant.request_param_name
+        endpoint = self.endpoint
+        hidden = self.hidden_location_parts
+
+        async def handle(request: Request) -> Response:
+            errors: list[dict[str, Any]] = []
+            kwargs: dict[str, Any] = {}
+            raw = await request.body()
+            try:
+                kwargs[body.name] = body_adapter.validate_json(raw)
+            except ValidationError as exc:
+                errors.extend(_located(exc, ("body",), hidden))
+            for query in queries:
+                value = request.query_params.get(query.alias)
+                if value is None:
+                    kwargs[query.name] = query.default
+                    continue
+                try:
+                    kwargs[query.name] = query.adapter.validate_python(value)
+                except ValidationError as exc:
+                    errors.extend(_located(exc, ("query", query.alias), hidden))
+            if errors:
+                raise RequestValidationError(errors, body=raw)
+            if request_name:
+                kwargs[request_name] = request
+            return await endpoint(**kwargs)
+
+        return handle
+
+
+def _adapter(field: ModelField) -> TypeAdapter:
+    # The field's FieldInfo carries constraints and discriminators, as in FastAPI itself.
+    return TypeAdapter(Annotated[field.field_info.annotation, field.field_info])
+
+
+def _located(
+    exc: ValidationError, prefix: tuple[str, ...], hidden: Iterable[str]
+) -> list[dict[str, Any]]:
+    hidden = frozenset(hidden)
+    return [
+        {**e, "loc": (*prefix, *(p for p in e["loc"] if p not in hidden))}
+        for e in exc.errors(include_url=False)
+    ]
