@@ -20,7 +20,7 @@ from __future__ import annotations
 import os
 from datetime import UTC, datetime, timedelta
 
-from airflow.sdk import Asset, TriggerRule, dag, get_current_context, task
+from airflow.sdk import Asset, TriggerRule, dag, get_current_context, task, task_group
 from airflow.sdk.exceptions import AirflowFailException
 
 from titanic_common.ingest.lineage import PASSENGERS_ASSET_NAME, PASSENGERS_ASSET_URI
@@ -114,9 +114,14 @@ def extract_titanic_data():
 
         return push_report(_settings(), list(pushed))
 
-    downloaded = download_file.expand(obj=list_files())
-    loaded = load_to_sql.expand(request=validate.expand(downloaded=downloaded))
-    report(push_features.expand(loaded=loaded))
+    # One mapped group per file, so each file's chain depends only on its own tasks: a
+    # refused file fails its own instances and never blocks the other files of the run.
+    # Task ids stay unprefixed (download_file, validate, ...).
+    @task_group(group_id="ingest_file", prefix_group_id=False)
+    def ingest_file(obj: dict):
+        return push_features(load_to_sql(validate(download_file(obj))))
+
+    report(ingest_file.expand(obj=list_files()))
 
 
 extract_titanic_data()

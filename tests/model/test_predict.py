@@ -17,22 +17,17 @@ import psycopg
 import pytest
 from sklearn.pipeline import Pipeline
 
-from model_service.artifacts import filesystem_for, publish_artifacts, version_uri
 from model_service.frame import feature_frame
 from model_service.onnx_io import to_onnx
 from model_service.predictor import NO_MODEL
-from model_service.registry import NewVersion, promote, register_version
-from model_service.training import ALGORITHM, TrainConfig, build_pipeline
+from model_service.training import TrainConfig, build_pipeline
 from tests.support.db import create_migrated_database, drop_database
+from tests.support.models import demo_labels, demo_rows, publish_production
 from tests.support.procs import Service, free_port, start_redis, start_service
 from titanic_common.demo_data import load_demo_passengers
 from titanic_common.features import (
     FEATURE_NAMES,
     FEATURE_VIEW,
-    FEATURE_VIEW_VERSION,
-    PassengerFeatures,
-    RawPassenger,
-    compute_features,
 )
 
 pytestmark = pytest.mark.slow
@@ -45,20 +40,9 @@ FAST_FEED = {
 }
 
 
-def demo_rows() -> dict[int, PassengerFeatures]:
-    """passenger_id -> features of the 1309 demo passengers (the ingestion path's function)."""
-    return {
-        p["PassengerId"]: compute_features(
-            RawPassenger.model_validate({k.lower(): v for k, v in p.items()})
-        )
-        for p in load_demo_passengers()
-    }
-
-
 def train_model(seed: int) -> tuple[Pipeline, bytes, int]:
     """A small forest of the training pipeline on the demo data, and its ONNX export."""
-    passengers = load_demo_passengers()
-    labels = [p["Survived"] for p in passengers]
+    labels = demo_labels()
     pipeline = build_pipeline(TrainConfig(n_estimators=30, seed=seed))
     pipeline.set_params(clf__max_depth=6).fit(feature_frame(list(demo_rows().values())), labels)
     return pipeline, to_onnx(pipeline), len(labels)
@@ -69,23 +53,7 @@ def publish_model(
 ) -> int:
     """Publish a trained model's artifacts, register it and promote it."""
     pipeline, onnx_bytes, training_rows = trained or train_model(seed)
-    base = env["MODEL_ARTIFACT_URI"]
-    fs = filesystem_for(base, env["GCS_PROJECT"], env["STORAGE_EMULATOR_HOST"])
-
-    def publish(version: int) -> tuple[str, str]:
-        uri = version_uri(base, version)
-        return uri, publish_artifacts(uri, onnx_bytes, pipeline, fs)
-
-    new = NewVersion(
-        algorithm=ALGORITHM,
-        feature_view=FEATURE_VIEW,
-        feature_view_version=FEATURE_VIEW_VERSION,
-        training_rows=training_rows,
-    )
-    with psycopg.connect(env["DATABASE_URL"]) as conn:
-        version = register_version(conn, new, publish)
-        promote(conn, version, f"test model, seed {seed}")
-    return version
+    return publish_production(env, pipeline, onnx_bytes, training_rows, f"test model, seed {seed}")
 
 
 class Stack:
