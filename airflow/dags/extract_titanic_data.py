@@ -108,11 +108,11 @@ def extract_titanic_data():
             raise
 
     @task(trigger_rule=TriggerRule.NONE_FAILED, **NETWORK_RETRIES)
-    def report(pushed: list[dict]) -> dict:
+    def report() -> dict:
         """Push run totals to the Pushgateway (skipped when PUSHGATEWAY_URL is unset)."""
         from titanic_common.ingest.pipeline import report as push_report
 
-        return push_report(_settings(), list(pushed))
+        return push_report(_settings(), _run_id())
 
     # One mapped group per file, so each file's chain depends only on its own tasks: a
     # refused file fails its own instances and never blocks the other files of the run.
@@ -121,7 +121,7 @@ def extract_titanic_data():
     def ingest_file(obj: dict):
         return push_features(load_to_sql(validate(download_file(obj))))
 
-    report(ingest_file.expand(obj=list_files()))
+    ingest_file.expand(obj=list_files()) >> report()
 
 
 extract_titanic_data()

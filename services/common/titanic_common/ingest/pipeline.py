@@ -51,13 +51,21 @@ def list_new_files(settings: IngestSettings) -> list[dict]:
 
 
 def download_file(settings: IngestSettings, obj: dict, dag_run_id: str | None) -> dict:
-    """Download one object to the work dir, checksums verified."""
+    """Download one object to the work dir, checksums verified; a too large one is refused
+    (recorded as a failed run) without being downloaded."""
     source = SourceObject.model_validate(obj)
     if source.size > settings.INGEST_MAX_FILE_BYTES:
-        raise FileContractError(
-            f"{source.uri} is {source.size} bytes, over INGEST_MAX_FILE_BYTES"
-            f" ({settings.INGEST_MAX_FILE_BYTES})"
+        limit = settings.INGEST_MAX_FILE_BYTES
+        error = f"file is {source.size} bytes, over INGEST_MAX_FILE_BYTES ({limit})"
+        runs.record_failed_run(
+            settings.DATABASE_URL,
+            dag_run_id=dag_run_id,
+            uri=source.uri,
+            generation=source.generation,
+            checksum=None,
+            error=error,
         )
+        raise FileContractError(f"{source.uri}: {error}")
     dest = work_dir(settings, dag_run_id, source) / "source.csv"
     return download(_filesystem(settings), source, dest).model_dump()
 
@@ -120,11 +128,11 @@ def fail_run(settings: IngestSettings, run_id: int, error: str) -> None:
     runs.finish_run(settings.DATABASE_URL, run_id, error=error)
 
 
-def report(settings: IngestSettings, pushed: list[dict]) -> dict:
-    """Totals of the DAG run, pushed to the Pushgateway when configured."""
-    loaded = sum(p["rows_loaded"] for p in pushed)
-    rejected = sum(p["rows_rejected"] for p in pushed)
+def report(settings: IngestSettings, dag_run_id: str) -> dict:
+    """Totals of the DAG run's succeeded files, read from ingestion_runs (the record, not
+    the tasks' return values), pushed to the Pushgateway when configured."""
+    files, loaded, rejected = runs.succeeded_totals(settings.DATABASE_URL, dag_run_id)
     push_ingest_metrics(settings.PUSHGATEWAY_URL, loaded, rejected)
-    totals = {"files": len(pushed), "rows_loaded": loaded, "rows_rejected": rejected}
+    totals = {"files": files, "rows_loaded": loaded, "rows_rejected": rejected}
     log.info("ingestion_finished", **totals)
     return totals

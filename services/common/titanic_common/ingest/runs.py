@@ -46,3 +46,14 @@ def finish_run(dsn: str, run_id: int, *, error: str | None = None) -> None:
             (status, error, run_id),
         )
     log.info("ingestion_run_finished", run_id=run_id, status=status)
+
+
+def succeeded_totals(dsn: str, dag_run_id: str) -> tuple[int, int, int]:
+    """(files, rows loaded, rows rejected) of one DAG run's succeeded ingestions."""
+    with psycopg.connect(dsn, connect_timeout=10) as conn:
+        files, loaded, rejected = conn.execute(
+            "SELECT count(*), coalesce(sum(rows_loaded), 0), coalesce(sum(rows_rejected), 0)"
+            " FROM ingestion_runs WHERE dag_run_id = %s AND status = 'succeeded'",
+            (dag_run_id,),
+        ).fetchone()
+    return int(files), int(loaded), int(rejected)
