@@ -89,7 +89,9 @@ def test_unknown_paths_share_one_label_and_health_is_not_counted(client: TestCli
 def test_an_unhandled_error_is_counted_as_500(client: TestClient) -> None:
     labels = {"handler": "/crash", "method": "GET", "status": "500"}
     before = _sample(client, "http_requests_total", **labels)
-    assert client.get("/crash").status_code == 500
+    crashed = client.get("/crash")
+    assert crashed.status_code == 500
+    assert crashed.json()["error"]["request_id"] == crashed.headers["x-request-id"]
     assert _sample(client, "http_requests_total", **labels) == before + 1
 
 

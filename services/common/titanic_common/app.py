@@ -58,6 +58,11 @@ def _health_router(service: str) -> APIRouter:
     return router
 
 
+@asynccontextmanager
+async def _nothing() -> AsyncIterator[None]:
+    yield
+
+
 def _freezing(lifespan: Lifespan | None) -> Lifespan:
     """The service's lifespan, then gc.freeze(): what exists once the service has started
     (modules, clients, settings) lives as long as the process, and the cyclic collector
@@ -65,13 +70,13 @@ def _freezing(lifespan: Lifespan | None) -> Lifespan:
 
     @asynccontextmanager
     async def run(app: FastAPI) -> AsyncIterator[None]:
-        if lifespan is None:
+        async with lifespan(app) if lifespan is not None else _nothing():
+            gc.collect()  # startup's own garbage is freed, not frozen
             gc.freeze()
-            yield
-            return
-        async with lifespan(app):
-            gc.freeze()
-            yield
+            try:
+                yield
+            finally:
+                gc.unfreeze()
 
     return run
 
@@ -91,7 +96,7 @@ def create_app(
     order for every request, so the hot path should not wait behind /healthz or admin.
 
     Services add readiness checks to `app.state.readiness_checks` (name -> async check)
-    in their lifespan, and include their own routers.
+    in their lifespan.
     """
     debug_docs = settings.APP_ENV != "production"
     app = FastAPI(

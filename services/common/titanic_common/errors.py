@@ -123,9 +123,12 @@ async def _http_error(_: Request, exc: StarletteHTTPException) -> JSONResponse:
 async def _unhandled(request: Request, exc: Exception) -> JSONResponse:
     # Clients get a generic message and the request id; the traceback goes to the log.
     log.error("unhandled_error", path=request.url.path, exc_info=exc)
+    rid = request_id.get()
     return JSONResponse(
         error_body("internal_error", "internal error; quote the request id when reporting"),
         status_code=500,
+        # Sent by Starlette's outermost handler, past the middleware that adds the header.
+        headers={"X-Request-ID": rid} if rid else None,
     )
 
 

@@ -5,7 +5,8 @@ prometheus-fastapi-instrumentator); each wrapped `send` and `receive` again and 
 instrumentator matched every route a second time to name the handler. Together they
 took about a third of a small endpoint's throughput (benchmarks/RESULTS.md, model
 service), so they are one pass here, reading the matched route from the scope. The
-metric names and labels are the instrumentator's, so dashboards and alerts are unchanged.
+three metric families the rules and dashboards use keep the instrumentator's names and
+labels; its request and response size histograms were dropped (nothing read them).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from functools import cache
 
 import orjson
 from prometheus_client import Counter, Histogram
+from starlette.routing import Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from titanic_common.context import request_id
@@ -156,10 +158,23 @@ def _incoming_id(scope: Scope) -> str | None:
     return None
 
 
-def _observe(scope: Scope, status: int, seconds: float) -> None:
-    # The router leaves the matched route in the scope: no second route lookup.
+def _handler(scope: Scope) -> str:
+    """The route template that served the request, or 'none' for unknown paths."""
+    # FastAPI's router leaves its matched route in the scope: no second lookup on the
+    # hot path. Mounts (/static), the docs routes and refused requests are matched here.
     route = scope.get("route")
-    handler = getattr(route, "path", None) or UNTEMPLATED
+    if route is not None:
+        return route.path
+    app = scope.get("app")
+    for candidate in getattr(getattr(app, "router", None), "routes", ()):
+        path = getattr(candidate, "path", None)
+        if path and candidate.matches(scope)[0] == Match.FULL:
+            return path
+    return UNTEMPLATED
+
+
+def _observe(scope: Scope, status: int, seconds: float) -> None:
+    handler = _handler(scope)
     if handler in NOT_MEASURED:
         return
     count, latency = _series(handler, scope["method"], status)

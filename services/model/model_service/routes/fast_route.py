@@ -10,6 +10,7 @@ query parameters to their own adapters, and errors leave as the usual
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable, Coroutine, Iterable
 from dataclasses import dataclass
 from typing import Annotated, Any
@@ -31,7 +32,11 @@ class _Query:
 
 class JsonBodyRoute(APIRoute):
     """For endpoints shaped `async def f(body: Model, request: Request, q: T = default)`:
-    no dependencies, one JSON body, optional query parameters."""
+    one JSON body, optional query parameters, no dependencies; the endpoint returns a
+    Response (no response_model pass). Dependencies given when
+    the router is included (auth, say) would not run either: enforce access in the
+    endpoint or in middleware, never through include_router(dependencies=...).
+    """
 
     # Discriminated-union branch names pydantic puts into error locations: a 422 should
     # say 'pclass', not 'by_attributes.pclass'. Subclasses list theirs.
@@ -41,6 +46,10 @@ class JsonBodyRoute(APIRoute):
         dependant = self.dependant
         if dependant.dependencies or len(dependant.body_params) != 1:
             raise TypeError(f"{self.path}: JsonBodyRoute needs one body and no dependencies")
+        if not inspect.iscoroutinefunction(self.endpoint):
+            raise TypeError(f"{self.path}: JsonBodyRoute needs an async endpoint")
+        if any(q.field_info.is_required() for q in dependant.query_params):
+            raise TypeError(f"{self.path}: JsonBodyRoute query parameters need defaults")
         body = dependant.body_params[0]
         body_adapter = _adapter(body)
         queries = [
@@ -55,10 +64,16 @@ class JsonBodyRoute(APIRoute):
             errors: list[dict[str, Any]] = []
             kwargs: dict[str, Any] = {}
             raw = await request.body()
-            try:
-                kwargs[body.name] = body_adapter.validate_json(raw)
-            except ValidationError as exc:
-                errors.extend(_located(exc, ("body",), hidden))
+            if not _is_json(request.headers.get("content-type")):
+                # Also keeps cross-site form posts (no CORS preflight) out.
+                errors.append(_body_error("content_type", "Content-Type must be application/json"))
+            elif not raw.strip():
+                errors.append(_body_error("missing", "Field required"))
+            else:
+                try:
+                    kwargs[body.name] = body_adapter.validate_json(raw)
+                except ValidationError as exc:
+                    errors.extend(_located(exc, ("body",), hidden))
             for query in queries:
                 value = request.query_params.get(query.alias)
                 if value is None:
@@ -75,6 +90,19 @@ class JsonBodyRoute(APIRoute):
             return await endpoint(**kwargs)
 
         return handle
+
+
+def _is_json(content_type: str | None) -> bool:
+    if content_type is None:
+        return True
+    media = content_type.split(";", 1)[0].strip().lower()
+    return media == "application/json" or (
+        media.startswith("application/") and media.endswith("+json")
+    )
+
+
+def _body_error(kind: str, message: str) -> dict[str, Any]:
+    return {"type": kind, "loc": ("body",), "msg": message, "input": None}
 
 
 def _adapter(field: ModelField) -> TypeAdapter:
