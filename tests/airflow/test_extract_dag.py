@@ -187,7 +187,7 @@ def test_header_missing_a_column_fails_the_run_and_loads_nothing(
     dsn = ingest_env["DATABASE_URL"]
     assert passengers(dsn) == {}
     (run,) = query(dsn, "SELECT status, error FROM ingestion_runs")
-    assert run["status"] == "failed" and "Embarked" in run["error"]
+    assert run["status"] == "refused" and "Embarked" in run["error"]
 
 
 def test_feature_store_down_during_push_retries_until_it_returns(

@@ -89,14 +89,23 @@ def test_changed_rows_are_updated_and_new_rows_added(
     assert after[1] == before[1]
 
 
-def test_finished_runs_mark_generations_loaded(ingest_db: str, good_csv: Path) -> None:
+def test_loaded_and_refused_generations_are_done_failed_ones_are_not(
+    ingest_db: str, good_csv: Path
+) -> None:
     result = load(ingest_db, good_csv, generation="7")
     uri = "gs://b/incoming/f.csv"
-    assert runs.loaded_generations(ingest_db, [uri]) == set()  # running is not done
+    assert runs.done_generations(ingest_db, [uri]) == set()  # running is not done
     runs.finish_run(ingest_db, result.run_id)
-    assert runs.loaded_generations(ingest_db, [uri]) == {(uri, "7")}
-    failed = runs.record_failed_run(
+    assert runs.done_generations(ingest_db, [uri]) == {(uri, "7")}
+    other = load(ingest_db, good_csv, generation="9")
+    runs.finish_run(ingest_db, other.run_id, error="push_features: store down")
+    assert runs.done_generations(ingest_db, [uri]) == {(uri, "7")}  # failed: try again
+    refused = runs.record_refused_run(
         ingest_db, dag_run_id="r", uri=uri, generation="8", checksum=None, error="bad header"
     )
-    assert failed > result.run_id
-    assert runs.loaded_generations(ingest_db, [uri]) == {(uri, "7")}
+    assert refused > result.run_id
+    assert runs.done_generations(ingest_db, [uri]) == {(uri, "7"), (uri, "8")}
+    again = runs.record_refused_run(
+        ingest_db, dag_run_id="r2", uri=uri, generation="8", checksum=None, error="bad header"
+    )
+    assert again == refused  # one refusal per generation

@@ -42,9 +42,10 @@ def work_dir(settings: IngestSettings, dag_run_id: str | None, obj: SourceObject
 
 
 def list_new_files(settings: IngestSettings) -> list[dict]:
-    """Objects under gs://GCS_BUCKET/GCS_PREFIX with no successful run for their generation."""
+    """Objects under gs://GCS_BUCKET/GCS_PREFIX whose generation is neither loaded nor
+    refused."""
     objects = list_objects(_filesystem(settings), settings.GCS_BUCKET, settings.GCS_PREFIX)
-    done = runs.loaded_generations(settings.DATABASE_URL, [o.uri for o in objects])
+    done = runs.done_generations(settings.DATABASE_URL, [o.uri for o in objects])
     new = select_new(objects, done)
     log.info("files_listed", found=len(objects), new=len(new), prefix=settings.GCS_PREFIX)
     return [o.model_dump() for o in new]
@@ -52,12 +53,12 @@ def list_new_files(settings: IngestSettings) -> list[dict]:
 
 def download_file(settings: IngestSettings, obj: dict, dag_run_id: str | None) -> dict:
     """Download one object to the work dir, checksums verified; a too large one is refused
-    (recorded as a failed run) without being downloaded."""
+    (recorded as a refused run) without being downloaded."""
     source = SourceObject.model_validate(obj)
     if source.size > settings.INGEST_MAX_FILE_BYTES:
         limit = settings.INGEST_MAX_FILE_BYTES
         error = f"file is {source.size} bytes, over INGEST_MAX_FILE_BYTES ({limit})"
-        runs.record_failed_run(
+        runs.record_refused_run(
             settings.DATABASE_URL,
             dag_run_id=dag_run_id,
             uri=source.uri,
@@ -71,19 +72,19 @@ def download_file(settings: IngestSettings, obj: dict, dag_run_id: str | None) -
 
 
 def validate_download(settings: IngestSettings, downloaded: dict, dag_run_id: str | None) -> dict:
-    """Split the file into valid rows and rejects; a broken file is recorded as a failed run."""
+    """Split the file into valid rows and rejects; a broken file is recorded as refused."""
     file = DownloadedFile.model_validate(downloaded)
     folder = Path(file.path).parent
     valid, rejects = folder / "valid.csv", folder / "rejects.csv"
     try:
         summary = validate_file(Path(file.path), valid, rejects)
     except FileContractError as exc:
-        runs.record_failed_run(
+        runs.record_refused_run(
             settings.DATABASE_URL,
             dag_run_id=dag_run_id,
             uri=file.source.uri,
             generation=file.source.generation,
-            checksum=file.sha256,
+            checksum=f"sha256:{file.sha256}",
             error=str(exc),
         )
         raise FileContractError(f"{file.source.uri}: {exc}") from None

@@ -9,31 +9,34 @@ from titanic_common.logging import get_logger
 log = get_logger(__name__)
 
 
-def loaded_generations(dsn: str, uris: list[str]) -> set[tuple[str, str]]:
-    """(source_uri, source_generation) pairs among `uris` with a succeeded run."""
+def done_generations(dsn: str, uris: list[str]) -> set[tuple[str, str]]:
+    """(source_uri, source_generation) pairs among `uris` that are done: loaded, or refused
+    for breaking the contract (retrying cannot change a generation's bytes)."""
     if not uris:
         return set()
     with psycopg.connect(dsn, connect_timeout=10) as conn:
         rows = conn.execute(
             "SELECT source_uri, source_generation FROM ingestion_runs"
-            " WHERE status = 'succeeded' AND source_uri = ANY(%s)",
+            " WHERE status IN ('succeeded', 'refused') AND source_uri = ANY(%s)",
             (uris,),
         ).fetchall()
     return {(uri, gen) for uri, gen in rows}
 
 
-def record_failed_run(
+def record_refused_run(
     dsn: str, *, dag_run_id: str | None, uri: str, generation: str, checksum: str | None, error: str
 ) -> int:
-    """A failed run with its reason, so the failure is visible next to the loads."""
+    """A refused file, with the reason, next to the loads; once per object generation."""
     with psycopg.connect(dsn, connect_timeout=10) as conn:
         run_id = conn.execute(
             "INSERT INTO ingestion_runs (dag_run_id, source_uri, source_generation,"
             " source_checksum, status, error, finished_at)"
-            " VALUES (%s, %s, %s, %s, 'failed', %s, now()) RETURNING id",
+            " VALUES (%s, %s, %s, %s, 'refused', %s, now())"
+            " ON CONFLICT (source_uri, source_generation) WHERE status = 'refused'"
+            " DO UPDATE SET error = EXCLUDED.error RETURNING id",
             (dag_run_id, uri, generation, checksum, error),
         ).fetchone()[0]
-    log.warning("ingestion_run_failed", run_id=run_id, uri=uri, error=error)
+    log.warning("ingestion_run_refused", run_id=run_id, uri=uri, error=error)
     return run_id
 
 
