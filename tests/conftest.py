@@ -9,7 +9,7 @@ import pytest
 
 from tests.support.db import create_migrated_database, drop_database
 from tests.support.procs import Service, start_redis
-from tests.support.stack import trained_stack
+from tests.support.stack import SERVICE_TOKEN, trained_stack
 
 ADMIN_TOKEN = "test-admin-token-0123456789abcdef"
 
@@ -42,6 +42,7 @@ def base_env(database_url: str, redis_url: str) -> dict[str, str]:
     return {
         "APP_ENV": "test",
         "ADMIN_TOKEN": ADMIN_TOKEN,
+        "SERVICE_TOKEN": SERVICE_TOKEN,
         "DATABASE_URL": database_url,
         "REDIS_URL": redis_url,
         "LOG_LEVEL": "INFO",

@@ -13,6 +13,7 @@ from scripts.stack.programs import ROOT
 EXAMPLE = ROOT / ".env.example"
 GENERATED_SECRETS = (
     "ADMIN_TOKEN",
+    "SERVICE_TOKEN",
     "GF_SECURITY_ADMIN_PASSWORD",
     "AIRFLOW_JWT_SECRET",
     "POSTGRES_PASSWORD",

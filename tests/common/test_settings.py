@@ -51,3 +51,15 @@ def test_placeholder_token_refused(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_port_comes_from_the_service_url() -> None:
     assert port_of("http://127.0.0.1:8002") == 8002
     assert port_of("http://model") == 80
+
+
+def test_service_token_is_optional_distinct_and_falls_back_to_the_admin_token() -> None:
+    admin = "admin-token-0123456789abcdef"
+    unset = CommonSettings(ADMIN_TOKEN=admin, SERVICE_TOKEN="")
+    assert unset.SERVICE_TOKEN is None and unset.service_token() == admin
+    own = CommonSettings(ADMIN_TOKEN=admin, SERVICE_TOKEN="service-token-0123456789abc")
+    assert own.service_token() == "service-token-0123456789abc"
+    with pytest.raises(ValidationError, match="must differ"):
+        CommonSettings(ADMIN_TOKEN=admin, SERVICE_TOKEN=admin)
+    with pytest.raises(ValidationError, match="SERVICE_TOKEN"):
+        CommonSettings(ADMIN_TOKEN=admin, SERVICE_TOKEN="short")

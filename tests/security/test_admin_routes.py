@@ -8,6 +8,7 @@ import pytest
 
 from tests.support.procs import Service
 from tests.support.services import SERVICES
+from tests.support.stack import SERVICE_TOKEN
 
 WRITE_METHODS = {"post", "put", "patch", "delete"}
 # Public on purpose: reads that happen to be POSTs, and the CSRF-protected form post.
@@ -52,6 +53,54 @@ def test_write_routes_need_the_admin_token(stack_services: dict[str, Service], s
                 f"with {headers or 'no token'}"
             )
             assert response.json()["error"]["code"] == "unauthorized"
+
+
+# The only route a service token opens: the model service's drift feed.
+SERVICE_ROUTES = {("titanic-drift", "post", "/observations")}
+
+
+@pytest.mark.parametrize("script", sorted(SERVICES))
+def test_the_service_token_opens_observations_and_nothing_else(
+    stack_services: dict[str, Service], script: str
+) -> None:
+    service = stack_services[script]
+    headers = {"Authorization": f"Bearer {SERVICE_TOKEN}"}
+    for method, path in _write_routes(service):
+        if (script, path) in PUBLIC:
+            continue
+        url = f"{service.url}{_concrete(path)}"
+        response = httpx.request(method, url, json={}, headers=headers, timeout=10)
+        if (script, method, path) in SERVICE_ROUTES:
+            # Authorised: the empty body is then refused for what it is.
+            assert response.status_code == 422, (path, response.text)
+        else:
+            assert response.status_code == 401, (
+                f"{method.upper()} {path} on {script} accepted the service token"
+            )
+
+
+def test_the_service_token_delivers_observations(stack_services: dict[str, Service]) -> None:
+    drift = stack_services["titanic-drift"]
+    observation = {
+        "pclass": 3,
+        "sex": "male",
+        "age": 30.0,
+        "fare": 8.05,
+        "embarked": "S",
+        "sibsp": 0,
+        "parch": 0,
+        "family_size": 1,
+        "is_alone": 1,
+        "has_cabin": 0,
+        "title": "Mr",
+    }
+    response = httpx.post(
+        f"{drift.url}/observations",
+        json={"observations": [observation]},
+        headers={"Authorization": f"Bearer {SERVICE_TOKEN}"},
+        timeout=10,
+    )
+    assert response.status_code == 200, response.text
 
 
 def test_the_ui_form_post_needs_a_csrf_token(stack_services: dict[str, Service]) -> None:

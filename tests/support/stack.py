@@ -13,6 +13,9 @@ from tests.support.db import create_migrated_database, drop_database
 from tests.support.procs import Service, free_port, start_redis, start_service
 from tests.support.services import SERVICES
 
+# The model service's feed sends it to the drift service (POST /observations only).
+SERVICE_TOKEN = "test-service-token-0123456789abcd"
+
 
 @contextmanager
 def trained_stack(
@@ -25,6 +28,7 @@ def trained_stack(
     env = {
         "APP_ENV": "test",
         "ADMIN_TOKEN": token,
+        "SERVICE_TOKEN": SERVICE_TOKEN,
         "DATABASE_URL": dsn,
         "REDIS_URL": f"redis://127.0.0.1:{redis_port}/0",
         "MODEL_POLL_SECONDS": "1",

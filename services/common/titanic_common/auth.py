@@ -1,9 +1,9 @@
-"""Bearer-token dependency for every write or admin route."""
+"""Bearer-token dependencies for every write or admin route."""
 
 from __future__ import annotations
 
 import secrets
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Annotated
 
 from fastapi import Depends
@@ -24,13 +24,22 @@ def token_matches(given: str | None, expected: str) -> bool:
 
 def admin_dependency(get_token: Callable[[], str]) -> Callable:
     """Build a dependency that accepts only `Authorization: Bearer <ADMIN_TOKEN>`."""
+    return bearer_dependency(lambda: (get_token(),))
 
-    def require_admin(
+
+def bearer_dependency(get_tokens: Callable[[], Iterable[str | None]]) -> Callable:
+    """Build a dependency that accepts a bearer token equal to any of `get_tokens()`
+    (unset ones never match), e.g. ADMIN_TOKEN or SERVICE_TOKEN."""
+
+    def require_token(
         credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
     ) -> None:
         if credentials is None:
             raise UnauthorizedError("missing bearer token", headers=_CHALLENGE)
-        if not token_matches(credentials.credentials, get_token()):
+        given = credentials.credentials
+        # Every token is compared, so the time taken does not say which one was close.
+        matches = [token_matches(given, token or "") for token in get_tokens()]
+        if not any(matches):
             raise UnauthorizedError("invalid bearer token", headers=_CHALLENGE)
 
-    return require_admin
+    return require_token

@@ -8,7 +8,7 @@ from __future__ import annotations
 import sys
 from typing import Literal, TypeVar
 
-from pydantic import Field, ValidationError, field_validator
+from pydantic import Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PLACEHOLDER_TOKENS = {"", "changeme", "change-me", "secret", "admin"}
@@ -25,6 +25,10 @@ class CommonSettings(BaseSettings):
     LOG_LEVEL: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     BIND_HOST: str = "127.0.0.1"
     ADMIN_TOKEN: str = Field(min_length=16)
+    # Service-to-service writes (the model service's drift feed): accepted on
+    # POST /observations only, so a service holding it cannot administer anything.
+    # Unset: those calls use ADMIN_TOKEN.
+    SERVICE_TOKEN: str | None = Field(default=None, min_length=16)
     MAX_BODY_BYTES: int = Field(default=5_000_000, gt=0)
     HTTP_TIMEOUT_SECONDS: float = Field(default=2.0, gt=0, le=60)
     GRAFANA_URL: str = "http://127.0.0.1:3000"
@@ -36,12 +40,27 @@ class CommonSettings(BaseSettings):
     def _upper_level(cls, value: object) -> object:
         return value.upper() if isinstance(value, str) else value
 
-    @field_validator("ADMIN_TOKEN")
+    @field_validator("SERVICE_TOKEN", mode="before")
     @classmethod
-    def _refuse_placeholder(cls, value: str) -> str:
-        if value.strip().lower() in PLACEHOLDER_TOKENS:
+    def _empty_is_unset(cls, value: object) -> object:
+        return None if value == "" else value
+
+    @field_validator("ADMIN_TOKEN", "SERVICE_TOKEN")
+    @classmethod
+    def _refuse_placeholder(cls, value: str | None) -> str | None:
+        if value is not None and value.strip().lower() in PLACEHOLDER_TOKENS:
             raise ValueError("is a placeholder; set a random secret")
         return value
+
+    @model_validator(mode="after")
+    def _distinct_tokens(self) -> CommonSettings:
+        if self.SERVICE_TOKEN is not None and self.SERVICE_TOKEN == self.ADMIN_TOKEN:
+            raise ValueError("SERVICE_TOKEN must differ from ADMIN_TOKEN")
+        return self
+
+    def service_token(self) -> str:
+        """The token this service sends on service-to-service writes."""
+        return self.SERVICE_TOKEN or self.ADMIN_TOKEN
 
 
 def describe_error(exc: ValidationError) -> str:

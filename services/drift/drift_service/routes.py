@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from drift_service.deps import AdminDep, MonitorDep
+from drift_service.deps import AdminDep, MonitorDep, ServiceDep
 from drift_service.events import DriftEvent
 from drift_service.schemas import (
     DriftStatus,
@@ -19,7 +19,7 @@ from drift_service.schemas import (
 router = APIRouter(tags=["drift"])
 
 
-@router.post("/observations", response_model=IntakeResponse, dependencies=[AdminDep])
+@router.post("/observations", response_model=IntakeResponse, dependencies=[ServiceDep])
 async def add_observations(batch: ObservationBatch, monitor: MonitorDep) -> IntakeResponse:
     """Add a batch of feature vectors to the window; checks run every N observations."""
     return await monitor.add(batch.observations, batch.model_version)

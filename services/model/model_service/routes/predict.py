@@ -213,7 +213,6 @@ async def prediction_state(app: FastAPI) -> AsyncIterator[None]:
     """Model holder, feature-store client and feed for the prediction routes; the feed is
     flushed on the way out. Used inside the service lifespan."""
     settings = app.state.settings
-    token = settings.ADMIN_TOKEN
     timeout = settings.HTTP_TIMEOUT_SECONDS
     # The first load runs in the poller: the process answers /healthz at once and
     # /readyz says what is loading.
@@ -223,12 +222,13 @@ async def prediction_state(app: FastAPI) -> AsyncIterator[None]:
         async_client(
             settings.DRIFT_URL,
             timeout=settings.FEED_SEND_TIMEOUT_SECONDS,
-            headers={"Authorization": f"Bearer {token}"},
+            headers={"Authorization": f"Bearer {settings.service_token()}"},
         ),
         settings.DATABASE_URL,
         feed_config(settings),
     )
-    client = AsyncFeatureStoreClient(settings.FEATURE_STORE_URL, token, timeout=timeout)
+    # Online lookups are public reads: the prediction path holds no admin token.
+    client = AsyncFeatureStoreClient(settings.FEATURE_STORE_URL, timeout=timeout)
     app.state.model_holder = holder
     app.state.prediction_feed = feed
     app.state.feature_client = client
