@@ -129,6 +129,23 @@ async def test_delivers_observations_and_log_rows(recorder, database_url):
     assert await logged(database_url, [r.prediction_id for r in sent]) == 120
 
 
+async def test_a_steady_trickle_is_sent_in_few_batches(recorder, database_url):
+    # One prediction every 2 ms for 0.5 s: batches are bounded by age (flush_seconds),
+    # not sent one or two records at a time as they trickle in.
+    recorder.start()
+    config = FeedConfig(queue_size=1000, batch_size=500, flush_seconds=0.2, shutdown_seconds=3.0)
+    feed = make_feed(recorder.url, database_url, config)
+    sent = records(250)
+    for record in sent:
+        feed.submit([record])
+        await asyncio.sleep(0.002)
+    await feed.close()
+
+    assert len(recorder.observations) == 250
+    assert len(recorder.requests) <= 6, [len(r["observations"]) for r in recorder.requests]
+    assert await logged(database_url, [r.prediction_id for r in sent]) == 250
+
+
 async def test_drift_down_then_back_delivers_everything(recorder, database_url):
     feed = make_feed(recorder.url, database_url)  # the drift receiver is not running yet
     sent = records(30)

@@ -192,8 +192,10 @@ class SinkWorker:
 
     async def _collect_batch(self) -> None:
         # Records live in self.batch from the moment they leave the queue, so shutdown
-        # can count them if they never reach the sink. The worker wakes twice per batch,
-        # not once per record: under load the requests get the CPU.
+        # can count them if they never reach the sink. A batch that is not full waits
+        # flush_seconds for more, whether the queue was empty or not: otherwise a steady
+        # stream keeps the worker sending one or two records per COPY or POST, costing
+        # more CPU than the predictions themselves. The worker wakes twice per batch.
         if self.queue.empty():
             if self.closing.is_set():
                 return
@@ -202,9 +204,10 @@ class SinkWorker:
             except TimeoutError:
                 return
             self.batch.append(first)
-            if self.queue.qsize() + 1 < self.config.batch_size:
-                await self._linger()
         self._top_up(self.batch)
+        if len(self.batch) < self.config.batch_size and not self.closing.is_set():
+            await self._linger()
+            self._top_up(self.batch)
 
     async def _linger(self) -> None:
         """Let records gather for flush_seconds; cut short by shutdown."""
