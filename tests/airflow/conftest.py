@@ -149,22 +149,30 @@ def feature_store(feature_store_env: dict[str, str], artifacts_dir: Path) -> Ite
     service.stop()
 
 
+def pipeline_env(
+    gcs_env: dict[str, str], feature_store: Service, dsn: str, work: Path, prefix: str
+) -> dict[str, str]:
+    """What the ingestion DAG reads: the database, a GCS prefix of its own, the feature
+    store, a work folder and short retry delays."""
+    return {
+        **gcs_env,
+        "GCS_PREFIX": f"{prefix}-{uuid.uuid4().hex[:8]}/",
+        "DATABASE_URL": dsn,
+        "FEATURE_STORE_URL": feature_store.url,
+        "ADMIN_TOKEN": ADMIN_TOKEN,
+        "INGEST_WORK_DIR": str(work),
+        "TITANIC_RETRY_DELAY_SECONDS": "1",
+        "PUSHGATEWAY_URL": "",
+    }
+
+
 @pytest.fixture
 def ingest_env(
     gcs_emulator: dict[str, str], feature_store: Service, tmp_path: Path
 ) -> Iterator[dict[str, str]]:
     """Pipeline env for one test: a fresh database and a GCS prefix of its own."""
     dsn = create_migrated_database("titanic_airflow")
-    yield {
-        **gcs_emulator,
-        "GCS_PREFIX": f"ingest-{uuid.uuid4().hex[:8]}/",
-        "DATABASE_URL": dsn,
-        "FEATURE_STORE_URL": feature_store.url,
-        "ADMIN_TOKEN": ADMIN_TOKEN,
-        "INGEST_WORK_DIR": str(tmp_path / "work"),
-        "TITANIC_RETRY_DELAY_SECONDS": "1",
-        "PUSHGATEWAY_URL": "",
-    }
+    yield pipeline_env(gcs_emulator, feature_store, dsn, tmp_path / "work", "ingest")
     drop_database(dsn)
 
 

@@ -7,16 +7,14 @@ from __future__ import annotations
 import sqlite3
 import threading
 import time
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import psycopg
 import pytest
 
-from tests.airflow.conftest import DagRunner, upload
+from tests.airflow.conftest import DagRunner, pipeline_env, upload
 from tests.airflow.test_extract_dag import assert_store_matches, passengers, query, run_extract
-from tests.conftest import ADMIN_TOKEN
 from tests.ingest.conftest import HEADER
 from tests.support.gcs import start_gcs_emulator
 from tests.support.pg import PrivatePostgres
@@ -133,16 +131,7 @@ def test_postgres_restart_during_load_retries_and_loads_each_row_once(
     after 1-2, 2-4, 4-8 s, so a later try always finds the server back.
     """
     dsn = migrated_database(private_pg)
-    env = {
-        **gcs_emulator,
-        "GCS_PREFIX": f"faults-{uuid.uuid4().hex[:8]}/",
-        "DATABASE_URL": dsn,
-        "FEATURE_STORE_URL": feature_store.url,
-        "ADMIN_TOKEN": ADMIN_TOKEN,
-        "INGEST_WORK_DIR": str(tmp_path / "work"),
-        "TITANIC_RETRY_DELAY_SECONDS": "1",
-        "PUSHGATEWAY_URL": "",
-    }
+    env = pipeline_env(gcs_emulator, feature_store, dsn, tmp_path / "work", "faults")
     uri = upload(env, "restart.csv", restart_csv().encode())
 
     outcome: dict = {}

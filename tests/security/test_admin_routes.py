@@ -9,6 +9,7 @@ import pytest
 from tests.support.procs import Service
 from tests.support.services import SERVICES
 from tests.support.stack import SERVICE_TOKEN
+from titanic_common.features import RawPassenger, compute_features
 
 WRITE_METHODS = {"post", "put", "patch", "delete"}
 # Public on purpose: reads that happen to be POSTs, and the CSRF-protected form post.
@@ -81,19 +82,10 @@ def test_the_service_token_opens_observations_and_nothing_else(
 
 def test_the_service_token_delivers_observations(stack_services: dict[str, Service]) -> None:
     drift = stack_services["titanic-drift"]
-    observation = {
-        "pclass": 3,
-        "sex": "male",
-        "age": 30.0,
-        "fare": 8.05,
-        "embarked": "S",
-        "sibsp": 0,
-        "parch": 0,
-        "family_size": 1,
-        "is_alone": 1,
-        "has_cabin": 0,
-        "title": "Mr",
-    }
+    # A feature row as the model service sends it: made by the one feature function.
+    observation = compute_features(
+        RawPassenger(pclass=3, sex="male", age=30, fare=8.05, embarked="S")
+    ).model_dump()
     response = httpx.post(
         f"{drift.url}/observations",
         json={"observations": [observation]},

@@ -41,14 +41,16 @@ class OnnxModel:
     def predict_proba(self, rows: Sequence[PassengerFeatures]) -> np.ndarray:
         """Survival probability per row (float64 view of the float32 output)."""
         started = time.perf_counter()
-        inputs = to_onnx_inputs(rows)
-        (proba,) = self._session.run(self._outputs, inputs)
+        proba = self._run(to_onnx_inputs(rows))
         PREDICTION_LATENCY.observe(time.perf_counter() - started)
-        return np.asarray(proba, dtype=np.float64)[:, SURVIVED_COLUMN]
+        return proba
 
     def predict_proba_frame(self, frame: pd.DataFrame) -> np.ndarray:
         """Survival probability per row of a training feature frame (no serving metrics)."""
-        (proba,) = self._session.run(self._outputs, frame_to_onnx_inputs(frame))
+        return self._run(frame_to_onnx_inputs(frame))
+
+    def _run(self, inputs: dict[str, np.ndarray]) -> np.ndarray:
+        (proba,) = self._session.run(self._outputs, inputs)
         return np.asarray(proba, dtype=np.float64)[:, SURVIVED_COLUMN]
 
     async def predict_proba_coalesced(self, rows: Sequence[PassengerFeatures]) -> np.ndarray:
