@@ -112,6 +112,8 @@ def main() -> None:
             rows_total=summary.rows_total,
             rows_valid=summary.rows_valid,
             rows_rejected=summary.rows_rejected,
+            passenger_id_min=summary.passenger_id_min,
+            passenger_id_max=summary.passenger_id_max,
         )
         _, t_load = timed(lambda: load_validated(our_db, request))
         _, t_reload = timed(lambda: load_validated(our_db, request))  # idempotent no-op

@@ -63,11 +63,11 @@ def private_pg() -> Iterator[PrivatePostgres]:
 
 
 def load_waiting_on_lock(dsn: str) -> bool:
-    """True once load_to_sql's upsert into passengers waits for a table lock."""
+    """True once load_to_sql waits for its lock on passengers (taken before it writes)."""
     with psycopg.connect(dsn, autocommit=True, connect_timeout=5) as conn:
         (waiting,) = conn.execute(
             "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'"
-            " AND query LIKE '%INSERT INTO passengers%' AND pid <> pg_backend_pid()"
+            " AND query LIKE 'LOCK TABLE passengers%' AND pid <> pg_backend_pid()"
         ).fetchone()
     return waiting > 0
 
@@ -124,8 +124,8 @@ def test_postgres_restart_during_load_retries_and_loads_each_row_once(
 ) -> None:
     """PostgreSQL is restarted while load_to_sql's transaction is open.
 
-    Determinism: the test holds an ACCESS EXCLUSIVE lock on passengers, so the load's
-    upsert blocks inside its transaction (ingestion_runs row inserted, staging copied);
+    Determinism: the test holds an ACCESS EXCLUSIVE lock on passengers, so the load
+    blocks inside its transaction (ingestion_runs row inserted) on its own lock;
     once PostgreSQL shows it waiting, the server is stopped (fast shutdown: the load's
     connection is terminated mid-transaction) and started again 3 s later. Retries come
     after 1-2, 2-4, 4-8 s, so a later try always finds the server back.

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import psycopg
+import pytest
 
 from tests.ingest.conftest import GOOD_ROWS, HEADER, write_csv
 from titanic_common.ingest import runs
@@ -12,7 +13,15 @@ from titanic_common.ingest.load import LoadRequest, load_validated
 from titanic_common.ingest.validate import validate_file
 
 
-def load(dsn: str, src: Path, generation: str = "1", uri: str = "gs://b/incoming/f.csv"):
+def load(
+    dsn: str,
+    src: Path,
+    generation: str = "1",
+    uri: str = "gs://b/incoming/f.csv",
+    known_range: bool = True,
+):
+    """Validate and load `src`; without `known_range` the load cannot take the insert
+    path and always upserts."""
     valid, rejects = src.with_suffix(".valid"), src.with_suffix(".rejects")
     summary = validate_file(src, valid, rejects)
     req = LoadRequest(
@@ -25,8 +34,15 @@ def load(dsn: str, src: Path, generation: str = "1", uri: str = "gs://b/incoming
         rows_total=summary.rows_total,
         rows_valid=summary.rows_valid,
         rows_rejected=summary.rows_rejected,
+        passenger_id_min=summary.passenger_id_min if known_range else None,
+        passenger_id_max=summary.passenger_id_max if known_range else None,
     )
     return load_validated(dsn, req)
+
+
+# Both load paths (COPY straight into passengers when the file's PassengerId range is
+# free, staging + upsert otherwise) must give the same tables.
+PATHS = pytest.mark.parametrize("known_range", [True, False], ids=["insert", "upsert"])
 
 
 def passengers(dsn: str) -> list[tuple]:
@@ -34,8 +50,11 @@ def passengers(dsn: str) -> list[tuple]:
         return conn.execute("SELECT * FROM passengers ORDER BY passenger_id").fetchall()
 
 
-def test_valid_rows_load_and_rejects_are_stored(ingest_db: str, mixed_csv: Path) -> None:
-    result = load(ingest_db, mixed_csv)
+@PATHS
+def test_valid_rows_load_and_rejects_are_stored(
+    ingest_db: str, mixed_csv: Path, known_range: bool
+) -> None:
+    result = load(ingest_db, mixed_csv, known_range=known_range)
     rows = passengers(ingest_db)
     assert [r[0] for r in rows] == [1, 2, 3, 4]
     braund = rows[0]
@@ -53,6 +72,7 @@ def test_valid_rows_load_and_rejects_are_stored(ingest_db: str, mixed_csv: Path)
         "S",
     )
     assert rows[3][1] is None and rows[3][5] is None  # unlabeled, age unknown
+    assert {r[12] for r in rows} == {result.run_id}  # lineage on every row
     with psycopg.connect(ingest_db) as conn:
         run = conn.execute(
             "SELECT rows_total, rows_loaded, rows_rejected, status, source_uri, source_checksum"
@@ -66,18 +86,22 @@ def test_valid_rows_load_and_rejects_are_stored(ingest_db: str, mixed_csv: Path)
     assert run[3:] == ("running", "gs://b/incoming/f.csv", "sha256:x")
 
 
-def test_loading_the_same_rows_twice_changes_nothing(ingest_db: str, good_csv: Path) -> None:
-    first = load(ingest_db, good_csv, generation="1")
+@PATHS
+def test_loading_the_same_rows_twice_changes_nothing(
+    ingest_db: str, good_csv: Path, known_range: bool
+) -> None:
+    first = load(ingest_db, good_csv, generation="1", known_range=known_range)
     before = passengers(ingest_db)
     second = load(ingest_db, good_csv, generation="2")
     assert passengers(ingest_db) == before  # updated_at and ingestion_run_id untouched
     assert (first.rows_changed, second.rows_changed) == (4, 0)
 
 
+@PATHS
 def test_changed_rows_are_updated_and_new_rows_added(
-    ingest_db: str, good_csv: Path, tmp_path: Path
+    ingest_db: str, good_csv: Path, tmp_path: Path, known_range: bool
 ) -> None:
-    load(ingest_db, good_csv)
+    load(ingest_db, good_csv, known_range=known_range)
     before = {r[0]: r for r in passengers(ingest_db)}
     changed = GOOD_ROWS[3].replace("4,,3,", "4,1,3,")  # Palsson's label arrives
     new = '5,0,3,"Allen, Mr. William Henry",male,35,0,0,373450,8.05,,S'
@@ -109,3 +133,16 @@ def test_loaded_and_refused_generations_are_done_failed_ones_are_not(
         ingest_db, dag_run_id="r2", uri=uri, generation="8", checksum=None, error="bad header"
     )
     assert again == refused  # one refusal per generation
+
+
+def test_a_file_beside_the_stored_range_is_inserted_and_runs_stay(
+    ingest_db: str, good_csv: Path, tmp_path: Path
+) -> None:
+    first = load(ingest_db, good_csv)
+    later = '900,1,2,"Later, Mrs. A",female,30,0,0,T9,13,,S'
+    second = load(ingest_db, write_csv(tmp_path / "g.csv", HEADER, [later]), "2")
+    rows = {r[0]: r for r in passengers(ingest_db)}
+    assert second.rows_changed == 1
+    assert (rows[1][12], rows[900][12]) == (first.run_id, second.run_id)
+    with psycopg.connect(ingest_db) as conn, pytest.raises(psycopg.errors.RaiseException):
+        conn.execute("DELETE FROM ingestion_runs WHERE id = %s", (first.run_id,))

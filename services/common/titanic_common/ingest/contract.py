@@ -47,15 +47,16 @@ class PassengerRow(RawPassenger):
 
     def as_record(self) -> tuple:
         """Values in `FIELDS` order, for COPY."""
-        # The validated values, in field order, without a serialisation pass: every field
-        # is a plain int, float, str or None.
-        return tuple(self.__dict__.values())
+        # The validated values without a serialisation pass: every field is a plain int,
+        # float, str or None.
+        values = self.__dict__
+        return tuple(values[field] for field in FIELDS)
 
 
-# Field order of validated files and of their COPY column list: the model's own order,
-# so a record is just the model's values.
-FIELDS: tuple[str, ...] = tuple(PassengerRow.model_fields)
-assert set(FIELDS) == set(COLUMNS.values())
+# Field order of validated files and of their COPY column list: the CSV contract's own
+# column order, so a canonical source block can be written to the valid file unchanged.
+FIELDS: tuple[str, ...] = tuple(COLUMNS.values())
+assert set(FIELDS) == set(PassengerRow.model_fields)
 
 
 def row_data(fields: Iterable[str | None], cells: Iterable[str]) -> dict[str, Any]:

@@ -98,6 +98,8 @@ def validate_download(settings: IngestSettings, downloaded: dict, dag_run_id: st
         rows_total=summary.rows_total,
         rows_valid=summary.rows_valid,
         rows_rejected=summary.rows_rejected,
+        passenger_id_min=summary.passenger_id_min,
+        passenger_id_max=summary.passenger_id_max,
     ).model_dump()
 
 

@@ -115,39 +115,39 @@ def _crc32c_b64(data_crc: int) -> str:
 
 
 def download(fs: gcsfs.GCSFileSystem, obj: SourceObject, dest: Path) -> DownloadedFile:
-    """Stream `obj` to `dest`, verifying GCS's md5 or crc32c; records the sha256."""
+    """Stream `obj` to `dest`, verifying GCS's crc32c (or md5 where it has no crc32c);
+    records the sha256."""
     import google_crc32c
 
     dest.parent.mkdir(parents=True, exist_ok=True)
-    sha256, md5, crc = (
-        hashlib.sha256(),
-        hashlib.md5(usedforsecurity=False),
-        google_crc32c.Checksum(),
-    )
+    sha256, crc = hashlib.sha256(), google_crc32c.Checksum()
+    # One transfer check is enough; md5 costs more than the C crc32c.
+    md5 = hashlib.md5(usedforsecurity=False) if obj.md5 and not obj.crc32c else None
     size = 0
     opened = fs.open(obj.uri, "rb", generation=obj.generation, block_size=CHUNK_BYTES)
     with opened as src, dest.open("wb") as out:
         while chunk := src.read(CHUNK_BYTES):
             out.write(chunk)
             sha256.update(chunk)
-            md5.update(chunk)
             crc.update(chunk)
+            if md5 is not None:
+                md5.update(chunk)
             size += len(chunk)
     _verify(
         obj,
         size,
-        base64.b64encode(md5.digest()).decode(),
+        base64.b64encode(md5.digest()).decode() if md5 is not None else None,
         _crc32c_b64(int.from_bytes(crc.digest(), "big")),
     )
     log.info("object_downloaded", uri=obj.uri, generation=obj.generation, bytes=size)
     return DownloadedFile(source=obj, path=str(dest), sha256=sha256.hexdigest())
 
 
-def _verify(obj: SourceObject, size: int, md5: str, crc32c: str) -> None:
+def _verify(obj: SourceObject, size: int, md5: str | None, crc32c: str) -> None:
     problems = []
     if size != obj.size:
         problems.append(f"size {size} != {obj.size}")
-    if obj.md5 and md5 != obj.md5:
+    if obj.md5 and md5 is not None and md5 != obj.md5:
         problems.append(f"md5 {md5} != {obj.md5}")
     if obj.crc32c and crc32c != obj.crc32c:
         problems.append(f"crc32c {crc32c} != {obj.crc32c}")
