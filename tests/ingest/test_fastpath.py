@@ -46,7 +46,7 @@ UNUSUAL = {
     "SibSp": ["21", "", "1.0", "+1"],
     "Parch": ["-1", ""],
     "Ticket": ["", "\t", "x" * 101],
-    "Fare": ["10000.5", "inf", "7,25", "1E3"],
+    "Fare": ["10000.5", "inf", "7,25", "1E3", "1_000", "0x1A"],
     "Cabin": [" ", "é", "x" * 101, '""'],
     "Embarked": ["s", "X", " S"],
     "Extra": ['"', "x\r"],
@@ -64,7 +64,7 @@ def _row(draw, columns: list[str]) -> str:
         for c in columns
     ]
     if draw(st.integers(0, 9)) == 0:  # ragged rows
-        cells = cells[: draw(st.integers(0, len(cells)))] or cells + ["extra"]
+        cells = cells[: draw(st.integers(0, len(cells)))] or [*cells, "extra"]
     return ",".join(cells)
 
 
@@ -127,7 +127,10 @@ def test_canonical_rows_are_taken_by_the_vectorised_path() -> None:
 
 
 def test_every_bad_or_unusual_row_is_left_to_the_model() -> None:
-    unusual = ['5,0,3,"Doe, Mr. X",male, 22,0,0,T,7.25,,S', '6,0,3,"Doe, Mr. Y",male,22.0,0,0,T,7,,s']
+    unusual = [
+        '5,0,3,"Doe, Mr. X",male, 22,0,0,T,7.25,,S',  # space before the age
+        '6,0,3,"Doe, Mr. Y",male,22.0,0,0,T,7,,s',  # lower-case port
+    ]
     rows = [raw for kind, (raw, _) in BAD_ROWS.items() if kind != "duplicate id"] + unusual
     block = ("\n".join([GOOD_ROWS[0], *rows]) + "\n").encode()
     split = split_block(block, KAGGLE, 1000)

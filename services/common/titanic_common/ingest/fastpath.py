@@ -166,13 +166,17 @@ def _lines(block: bytes) -> pl.Series | None:
         block.decode("utf-8")
     except UnicodeDecodeError:
         return None
-    return pl.read_csv(
-        io.BytesIO(block),
-        has_header=False,
-        separator="\x00",  # absent (screened): one column holding the whole line
-        quote_char=None,
-        schema={"text": pl.String},
-    ).to_series().fill_null("")  # a blank line reads as missing
+    return (
+        pl.read_csv(
+            io.BytesIO(block),
+            has_header=False,
+            separator="\x00",  # absent (screened): one column holding the whole line
+            quote_char=None,
+            schema={"text": pl.String},
+        )
+        .to_series()
+        .fill_null("")
+    )  # a blank line reads as missing
 
 
 def _canonical_line(fields: list[str | None]) -> pl.Expr:
