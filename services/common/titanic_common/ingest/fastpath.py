@@ -189,6 +189,13 @@ def _canonical_line(fields: list[str | None]) -> pl.Expr:
     return pl.concat_str(cells, separator=",")
 
 
+def _all_ok(fields: list[str | None]) -> pl.Expr:
+    """Every mapped cell of the row passes its check."""
+    return pl.all_horizontal(
+        [_value_ok(field, f"c{i}") for i, field in enumerate(fields) if field]
+    ).alias("ok")
+
+
 def split_block(block: bytes, fields: list[str | None], max_line_bytes: int) -> BlockSplit | None:
     """Rows of `block` that certainly keep the contract, and the rest; None when the
     whole block must go through the line reader."""
@@ -197,13 +204,18 @@ def split_block(block: bytes, fields: list[str | None], max_line_bytes: int) -> 
     count = block.count(b"\n") + (0 if block.endswith(b"\n") else 1)
     cells = _parse(block, len(fields))
     if cells is not None and len(cells) == count:
+        judged = (
+            cells.lazy()
+            .with_columns(_canonical_line(fields).alias("text"), _all_ok(fields))
+            .with_columns(line=pl.int_range(count))
+            .collect()
+        )
         # Usually the whole block is exactly the canonical CSV of its cells: one
         # comparison shows that every row round-trips and lines align with rows.
-        text = cells.select(_canonical_line(fields).alias("text")).to_series()
+        text = judged["text"]
         joined = text.str.join("\n").item() + ("\n" if block.endswith(b"\n") else "")
         if joined.encode() == block and text.str.len_bytes().max() <= max_line_bytes:
-            cells = cells.with_columns(text, line=pl.int_range(count))
-            split = _judge(cells, fields, pl.DataFrame(schema=_OTHERS), round_trip=False)
+            split = _verdict(judged, fields, pl.DataFrame(schema=_OTHERS))
             split.verbatim = not split.others and tuple(fields) == FIELDS
             return split
     return _split_by_line(block, fields, max_line_bytes, count)
@@ -228,20 +240,20 @@ def _split_by_line(
     cells = _parse("\n".join(parseable["text"]).encode(), len(fields))
     if cells is None or len(cells) != len(parseable):
         return None
-    cells = cells.with_columns(parseable["text"], parseable["line"])
-    return _judge(cells, fields, frame.filter(~balanced), round_trip=True)
+    judged = (
+        cells.with_columns(parseable["text"], parseable["line"])
+        .lazy()
+        .with_columns(_all_ok(fields) & (_canonical_line(fields) == pl.col("text")))
+        .collect()
+    )
+    return _verdict(judged, fields, frame.filter(~balanced))
 
 
-def _judge(
-    cells: pl.DataFrame, fields: list[str | None], unparsed: pl.DataFrame, round_trip: bool
-) -> BlockSplit:
-    columns = [f"c{i}" for i in range(len(fields))]
-    by_field = {field: column for field, column in zip(fields, columns, strict=True) if field}
-    checks = [_value_ok(field, column) for field, column in by_field.items()]
-    if round_trip:
-        checks.append(_canonical_line(fields) == pl.col("text"))
-    ok = cells.select(pl.all_horizontal(checks)).to_series()
-    accepted = (cells if ok.all() else cells.filter(ok)).select(
+def _verdict(judged: pl.DataFrame, fields: list[str | None], unparsed: pl.DataFrame) -> BlockSplit:
+    """Accepted rows in FIELDS order, and the others (`unparsed` among them) by line."""
+    by_field = {field: f"c{i}" for i, field in enumerate(fields) if field}
+    ok = judged["ok"]
+    accepted = (judged if ok.all() else judged.filter(ok)).select(
         *(
             pl.col(by_field[f]).alias(f) if f in by_field else pl.lit(None, pl.String).alias(f)
             for f in FIELDS
@@ -250,6 +262,6 @@ def _judge(
         pl.col("line"),
         pl.col(by_field["passenger_id"]).cast(pl.Int64).alias("pid"),
     )
-    rejected = unparsed.vstack(cells.filter(~ok).select("text", "line"))
+    rejected = unparsed.vstack(judged.filter(~ok).select("text", "line"))
     others = sorted(zip(rejected["line"], rejected["text"], strict=True))
     return BlockSplit(accepted=accepted, others=others)

@@ -106,11 +106,10 @@ def _read_header(lines) -> tuple[list[str | None], int]:
     raise FileContractError("file is empty: a header line is required")
 
 
-def _runs(raw: IO[bytes], max_bytes: int, first: int):
-    """(first line number, bytes) per run of whole lines of about BLOCK_BYTES, or (line
-    number, a `_lines` item) for a line longer than `max_bytes` that straddles a run's
-    end: `_lines` reads it alone and never holds it whole."""
-    number = first
+def _runs(raw: IO[bytes], max_bytes: int):
+    """Runs of whole lines (bytes) of about BLOCK_BYTES, or, for a line longer than
+    `max_bytes` that straddles a run's end, its prefix (str): it is read alone and never
+    held whole."""
     while data := raw.read(BLOCK_BYTES):
         if not data.endswith(b"\n") and len(data) == BLOCK_BYTES:
             tail = raw.readline(max_bytes + 1)
@@ -121,11 +120,10 @@ def _runs(raw: IO[bytes], max_bytes: int, first: int):
                 raw.seek(raw.tell() - len(tail) - (len(data) - cut))
                 data = data[:cut]
                 if not data:
-                    yield number, next(_lines(raw, max_bytes, number))
-                    number += 1
+                    _, prefix, _ = next(_lines(raw, max_bytes))
+                    yield prefix
                     continue
-        yield number, data
-        number += data.count(b"\n") + (not data.endswith(b"\n"))
+        yield data
 
 
 class _Splitter:
@@ -143,18 +141,21 @@ class _Splitter:
         """The vectorised verdict on a run of lines (thread-safe: no state)."""
         return fastpath.split_block(data, self.fields, self.max_bytes) if self.fast else None
 
-    def block(self, data: bytes, first_line: int, split: fastpath.BlockSplit | None) -> None:
-        """Take a run of lines starting at `first_line`, with its vectorised verdict."""
+    def block(self, data: bytes, first_line: int, split: fastpath.BlockSplit | None) -> int:
+        """Take a run of lines starting at `first_line`, with its vectorised verdict;
+        the number of lines it held."""
         if split is None:
             lines = list(_lines(io.BytesIO(data), self.max_bytes, first_line))
             self._rows(pl.DataFrame(schema=_ACCEPTED_SCHEMA), lines)
-            return
+            return len(lines)
         accepted = split.accepted.with_columns(pl.col("line") + first_line)
         others = [(first_line + offset, text, False) for offset, text in split.others]
         self._rows(accepted, others, data if split.verbatim else None)
+        return len(accepted) + len(others)
 
-    def line(self, number: int, text: str, too_long: bool) -> None:
-        self._rows(pl.DataFrame(schema=_ACCEPTED_SCHEMA), [(number, text, too_long)])
+    def long_line(self, number: int, prefix: str) -> int:
+        self._rows(pl.DataFrame(schema=_ACCEPTED_SCHEMA), [(number, prefix, True)])
+        return 1
 
     def _rows(self, accepted: pl.DataFrame, lines, verbatim: bytes | None = None) -> None:
         """Judge `lines` with the model, drop duplicates, write both files. `verbatim`:
@@ -215,7 +216,7 @@ class _Splitter:
         low, high = candidates["pid"].min(), candidates["pid"].max()
         # Files are mostly sorted by PassengerId: disjoint ranges need no lookup.
         overlapping = [seen for seen, (lo, hi) in self.seen if lo <= high and low <= hi]
-        if not overlapping and not candidates["pid"].is_duplicated().any():
+        if not overlapping and not _has_duplicates(candidates["pid"]):
             self.seen.append((candidates.select("pid", first="line"), (low, high)))
             return candidates.clear().with_columns(first=pl.col("line"))
         firsts = candidates.group_by("pid").agg(pl.col("line").min().alias("block_first"))
@@ -229,6 +230,13 @@ class _Splitter:
         fresh = marked.filter(pl.col("first") == pl.col("line")).select("pid", "first")
         self.seen.append((fresh, (low, high)))
         return marked.filter(pl.col("first") != pl.col("line")).select("line", "pid", "first")
+
+
+def _has_duplicates(pids: pl.Series) -> bool:
+    # Strictly increasing ids (the usual file) prove it without hashing every id.
+    if (pids.diff().fill_null(1) > 0).all():
+        return False
+    return pids.is_duplicated().any()
 
 
 _ACCEPTED_SCHEMA = {
@@ -264,17 +272,16 @@ def validate_file(
         splitter = _Splitter(fields, valid_file, rejects_file, max_line_bytes, fast)
         # Two runs in flight: polars runs one run's checks while the next is parsed,
         # which keeps both cores busy; rows are still taken in file order.
+        number = header_line + 1
         with ThreadPoolExecutor(max_workers=2, thread_name_prefix="validate") as pool:
             pending: deque = deque()
-            for number, item in _runs(raw, max_line_bytes, header_line + 1):
-                if isinstance(item, tuple):
-                    pending.append((number, item, None))
-                else:
-                    pending.append((number, item, pool.submit(splitter.split, item)))
+            for run in _runs(raw, max_line_bytes):
+                split = pool.submit(splitter.split, run) if isinstance(run, bytes) else None
+                pending.append((run, split))
                 if len(pending) > 2:
-                    _take(splitter, *pending.popleft())
+                    number += _take(splitter, number, *pending.popleft())
             while pending:
-                _take(splitter, *pending.popleft())
+                number += _take(splitter, number, *pending.popleft())
     ids = [rng for _, rng in splitter.seen]
     summary = ValidationSummary(
         rows_total=splitter.total,
@@ -287,11 +294,12 @@ def validate_file(
     return summary
 
 
-def _take(splitter: _Splitter, number: int, item, split: Future | None) -> None:
-    if isinstance(item, tuple):
-        splitter.line(*item)
-    else:
-        splitter.block(item, number, split.result())
+def _take(splitter: _Splitter, number: int, run: bytes | str, split: Future | None) -> int:
+    """Hand a run (or a long line's prefix) starting at line `number` to the splitter;
+    the number of lines it held."""
+    if isinstance(run, str):
+        return splitter.long_line(number, run)
+    return splitter.block(run, number, split.result())
 
 
 def _check_line(text: str, fields: list[str | None]) -> tuple[PassengerRow | None, str]:
