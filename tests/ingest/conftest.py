@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import csv
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from tests.support.db import create_migrated_database, drop_database
+from titanic_common.ingest.contract import COLUMNS
 
 HEADER = "PassengerId,Survived,Pclass,Name,Sex,Age,SibSp,Parch,Ticket,Fare,Cabin,Embarked"
 GOOD_ROWS = [
@@ -33,6 +35,14 @@ BAD_ROWS = {
     "too few fields": ('20,0,3,"Doe, Mr. J",male,30,0,0', "expected 12 fields"),
     "open quote": ('21,0,3,"Doe, Mr. K,male,30,0,0,X12,7.0,,S', "unterminated quote"),
 }
+
+
+def read_valid(path: Path) -> list[list[str]]:
+    """The records of a validated file, without its header line."""
+    with path.open(newline="", encoding="utf-8") as src:
+        records = csv.reader(src)
+        assert next(records) == list(COLUMNS)
+        return list(records)
 
 
 def write_csv(path: Path, header: str, rows: list[str]) -> Path:

@@ -11,7 +11,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.ingest.conftest import BAD_ROWS, GOOD_ROWS, HEADER, write_csv
+from tests.ingest.conftest import BAD_ROWS, GOOD_ROWS, HEADER, read_valid, write_csv
 from titanic_common.ingest import validate
 from titanic_common.ingest.contract import FIELDS
 from titanic_common.ingest.fastpath import RULES, split_block
@@ -96,8 +96,8 @@ def _outcome(src: Path, tmp: Path, fast: bool):
         summary = validate_file(src, valid, rejects, max_line_bytes=200, fast=fast)
     except FileContractError as exc:
         return "refused", str(exc)
-    with valid.open(newline="", encoding="utf-8") as v, rejects.open(newline="") as r:
-        stored = sorted((_typed(rec) for rec in csv.reader(v)), key=repr)
+    stored = sorted((_typed(rec) for rec in read_valid(valid)), key=repr)
+    with rejects.open(newline="") as r:
         return summary, stored, list(csv.reader(r))
 
 
@@ -153,3 +153,23 @@ def test_duplicates_across_blocks_name_the_first_line(
         "duplicate PassengerId 1 (first on line 2)",
     ]
     assert (summary.passenger_id_min, summary.passenger_id_max) == (1, 4)
+
+
+def test_a_clean_file_becomes_the_valid_file_without_a_copy(tmp_path: Path) -> None:
+    src = write_csv(tmp_path / "f.csv", HEADER, GOOD_ROWS)
+    validate_file(src, tmp_path / "valid", tmp_path / "rejects")
+    assert (tmp_path / "valid").stat().st_ino == src.stat().st_ino
+    assert len(read_valid(tmp_path / "valid")) == len(GOOD_ROWS)
+
+
+@pytest.mark.parametrize("bad_at", [0, 2, 4])
+def test_a_file_that_turns_unclean_midway_keeps_every_valid_row(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, bad_at: int
+) -> None:
+    monkeypatch.setattr(validate, "BLOCK_BYTES", 80)  # about one row per block
+    bad = BAD_ROWS["age over 120"][0]
+    rows = [r.replace(f"{i + 1},", f"{i + 101},", 1) for i, r in enumerate(GOOD_ROWS)]
+    src = write_csv(tmp_path / "f.csv", HEADER, [*GOOD_ROWS[:bad_at], bad, *rows])
+    assert _outcome(src, tmp_path, fast=True) == _outcome(src, tmp_path, fast=False)
+    assert (tmp_path / "valid-True").stat().st_ino != src.stat().st_ino
+    assert len(read_valid(tmp_path / "valid-True")) == bad_at + len(rows)

@@ -146,3 +146,14 @@ def test_a_file_beside_the_stored_range_is_inserted_and_runs_stay(
     assert (rows[1][12], rows[900][12]) == (first.run_id, second.run_id)
     with psycopg.connect(ingest_db) as conn, pytest.raises(psycopg.errors.RaiseException):
         conn.execute("DELETE FROM ingestion_runs WHERE id = %s", (first.run_id,))
+
+
+@PATHS
+def test_a_last_row_without_a_newline_loads_with_its_run(
+    ingest_db: str, tmp_path: Path, known_range: bool
+) -> None:
+    src = tmp_path / "f.csv"
+    src.write_text("\n".join([HEADER, *GOOD_ROWS]), encoding="utf-8")  # no final newline
+    result = load(ingest_db, src, known_range=known_range)
+    rows = passengers(ingest_db)
+    assert len(rows) == 4 and {r[12] for r in rows} == {result.run_id}

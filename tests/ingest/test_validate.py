@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.ingest.conftest import BAD_ROWS, GOOD_ROWS, HEADER, write_csv
+from tests.ingest.conftest import BAD_ROWS, GOOD_ROWS, HEADER, read_valid, write_csv
 from titanic_common.ingest.contract import FIELDS
 from titanic_common.ingest.validate import FileContractError, validate_file
 
@@ -15,8 +15,8 @@ from titanic_common.ingest.validate import FileContractError, validate_file
 def run(src: Path, **kwargs):
     valid, rejects = src.with_suffix(".valid"), src.with_suffix(".rejects")
     summary = validate_file(src, valid, rejects, **kwargs)
-    with valid.open(newline="") as v, rejects.open(newline="") as r:
-        records = [dict(zip(FIELDS, rec, strict=True)) for rec in csv.reader(v)]
+    records = [dict(zip(FIELDS, rec, strict=True)) for rec in read_valid(valid)]
+    with rejects.open(newline="") as r:
         return summary, records, list(csv.reader(r))
 
 

@@ -72,10 +72,14 @@ class LoadResult(BaseModel):
 def _copy_file(cur: psycopg.Cursor, statement: str, path: Path, suffix: bytes = b"") -> int:
     """COPY the file's rows, each with `suffix` appended (extra trailing CSV cells);
     the number of rows."""
-    # Validated files end every row with a bare newline and hold none inside a cell.
+    # Validated files hold no newline inside a cell; the last row may lack its own.
+    last = b"\n"
     with cur.copy(statement) as copy, path.open("rb") as src:
         while chunk := src.read(COPY_CHUNK_BYTES):
             copy.write(chunk.replace(b"\n", suffix + b"\n") if suffix else chunk)
+            last = chunk[-1:]
+        if suffix and last != b"\n":
+            copy.write(suffix + b"\n")
     return cur.rowcount
 
 
@@ -90,7 +94,7 @@ def _range_is_free(cur: psycopg.Cursor, req: LoadRequest) -> bool:
 
 
 def _insert_new(cur: psycopg.Cursor, req: LoadRequest, run_id: int) -> int:
-    statement = f"COPY passengers ({_COLS}, ingestion_run_id) FROM STDIN (FORMAT csv)"
+    statement = f"COPY passengers ({_COLS}, ingestion_run_id) FROM STDIN (FORMAT csv, HEADER true)"
     return _copy_file(cur, statement, Path(req.valid_path), suffix=f",{run_id}".encode())
 
 
@@ -98,7 +102,7 @@ def _upsert(cur: psycopg.Cursor, req: LoadRequest, run_id: int) -> int:
     # Staging stays in memory instead of spilling (must precede the first temp table).
     cur.execute("SET temp_buffers = '256MB'")
     cur.execute(STAGING_DDL)
-    statement = f"COPY passengers_staging ({_COLS}) FROM STDIN (FORMAT csv)"
+    statement = f"COPY passengers_staging ({_COLS}) FROM STDIN (FORMAT csv, HEADER true)"
     _copy_file(cur, statement, Path(req.valid_path))
     cur.execute(UPSERT, {"run_id": run_id})
     return cur.rowcount

@@ -24,7 +24,9 @@ class BatchWriter(Protocol):
 def feature_rows(valid_path: Path) -> Iterator[dict]:
     """{"passenger_id", **passenger_features} for each row of a validated file."""
     with valid_path.open(newline="", encoding="utf-8") as src:
-        for record in csv.reader(src):
+        records = csv.reader(src)
+        next(records, None)  # the header line
+        for record in records:
             row = PassengerRow.model_validate(row_data(FIELDS, record))
             features = compute_features(row).model_dump()
             yield {"passenger_id": row.passenger_id, **features}
