@@ -55,6 +55,7 @@ def test_valid_rows_load_and_rejects_are_stored(
     ingest_db: str, mixed_csv: Path, known_range: bool
 ) -> None:
     result = load(ingest_db, mixed_csv, known_range=known_range)
+    assert result.method == ("insert" if known_range else "upsert")
     rows = passengers(ingest_db)
     assert [r[0] for r in rows] == [1, 2, 3, 4]
     braund = rows[0]
@@ -95,6 +96,7 @@ def test_loading_the_same_rows_twice_changes_nothing(
     second = load(ingest_db, good_csv, generation="2")
     assert passengers(ingest_db) == before  # updated_at and ingestion_run_id untouched
     assert (first.rows_changed, second.rows_changed) == (4, 0)
+    assert second.method == "upsert"  # the range is taken now
 
 
 @PATHS
@@ -142,7 +144,7 @@ def test_a_file_beside_the_stored_range_is_inserted_and_runs_stay(
     later = '900,1,2,"Later, Mrs. A",female,30,0,0,T9,13,,S'
     second = load(ingest_db, write_csv(tmp_path / "g.csv", HEADER, [later]), "2")
     rows = {r[0]: r for r in passengers(ingest_db)}
-    assert second.rows_changed == 1
+    assert (second.rows_changed, second.method) == (1, "insert")
     assert (rows[1][12], rows[900][12]) == (first.run_id, second.run_id)
     with psycopg.connect(ingest_db) as conn, pytest.raises(psycopg.errors.RaiseException):
         conn.execute("DELETE FROM ingestion_runs WHERE id = %s", (first.run_id,))
@@ -157,3 +159,11 @@ def test_a_last_row_without_a_newline_loads_with_its_run(
     result = load(ingest_db, src, known_range=known_range)
     rows = passengers(ingest_db)
     assert len(rows) == 4 and {r[12] for r in rows} == {result.run_id}
+
+
+def test_a_header_with_crlf_over_an_lf_body_loads(ingest_db: str, tmp_path: Path) -> None:
+    src = tmp_path / "f.csv"
+    src.write_bytes((HEADER + "\r\n" + "\n".join(GOOD_ROWS) + "\n").encode())
+    result = load(ingest_db, src)
+    assert (result.rows_loaded, result.method) == (4, "insert")
+    assert [r[0] for r in passengers(ingest_db)] == [1, 2, 3, 4]

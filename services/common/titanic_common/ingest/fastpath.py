@@ -137,9 +137,10 @@ class BlockSplit:
 
 def _screened(block: bytes) -> bool:
     """False when the block holds what only the line reader handles exactly: NUL bytes,
-    carriage returns other than in CRLF line ends. (Blank lines need no search: polars
-    skips them, so the row count shows them.)"""
-    if b"\x00" in block:
+    carriage returns other than in CRLF line ends, a byte-order mark at the start. (Blank
+    lines need no search: the row count or the round trip shows them.)"""
+    # polars drops a byte-order mark at the start of its input; Python keeps it.
+    if b"\x00" in block or block.startswith(b"\xef\xbb\xbf"):
         return False
     if b"\r" in block:
         return block.count(b"\r") == block.count(b"\r\n") and b"\n\r\n" not in block
@@ -196,6 +197,14 @@ def _all_ok(fields: list[str | None]) -> pl.Expr:
     ).alias("ok")
 
 
+def _fits(lines: pl.Series, block: bytes, max_line_bytes: int) -> bool:
+    """No line is longer than the line reader allows. It counts the CR of a CRLF end (the
+    texts here have it stripped), so with CRs about the limit is one byte lower; a line
+    that only might be too long sends the block to the line reader, which is exact."""
+    limit = max_line_bytes - 1 if b"\r" in block else max_line_bytes
+    return (lines.str.len_bytes().max() or 0) <= limit
+
+
 def split_block(block: bytes, fields: list[str | None], max_line_bytes: int) -> BlockSplit | None:
     """Rows of `block` that certainly keep the contract, and the rest; None when the
     whole block must go through the line reader."""
@@ -214,7 +223,7 @@ def split_block(block: bytes, fields: list[str | None], max_line_bytes: int) -> 
         # comparison shows that every row round-trips and lines align with rows.
         text = judged["text"]
         joined = text.str.join("\n").item() + ("\n" if block.endswith(b"\n") else "")
-        if joined.encode() == block and text.str.len_bytes().max() <= max_line_bytes:
+        if joined.encode() == block and _fits(text, block, max_line_bytes):
             split = _verdict(judged, fields, pl.DataFrame(schema=_OTHERS))
             split.verbatim = not split.others and tuple(fields) == FIELDS
             return split
@@ -230,7 +239,7 @@ def _split_by_line(
     """Like split_block, checking the round trip line by line (odd quoting, ragged rows,
     CRLF line ends)."""
     lines = _lines(block)
-    if lines is None or len(lines) != count or lines.str.len_bytes().max() > max_line_bytes:
+    if lines is None or len(lines) != count or not _fits(lines, block, max_line_bytes):
         return None
     # A line with an odd number of quotes would make the CSV parser merge it with the
     # next; such lines go to the model (which rejects them) and are parsed out.

@@ -11,6 +11,7 @@ ingestion_run_id) exactly as it was. Writers are locked out meanwhile; readers a
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 import psycopg
 from pydantic import BaseModel
@@ -67,6 +68,7 @@ class LoadResult(BaseModel):
     rows_loaded: int
     rows_rejected: int
     rows_changed: int
+    method: Literal["insert", "upsert"]  # COPY straight in, or staging + upsert
 
 
 def _copy_file(cur: psycopg.Cursor, statement: str, path: Path, suffix: bytes = b"") -> int:
@@ -151,10 +153,9 @@ def load_validated(dsn: str, req: LoadRequest) -> LoadResult:
             ).fetchone()[0]
         # Concurrent writers would make the range check stale; readers carry on.
         cur.execute("LOCK TABLE passengers IN SHARE ROW EXCLUSIVE MODE")
-        if _range_is_free(cur, req):
-            changed = _insert_new(cur, req, run_id)
-        else:
-            changed = _upsert(cur, req, run_id)
+        method = "insert" if _range_is_free(cur, req) else "upsert"
+        insert = _insert_new if method == "insert" else _upsert
+        changed = insert(cur, req, run_id)
         cur.execute(
             "CREATE TEMP TABLE rejects_staging (line_number integer, raw text, reason text)"
             " ON COMMIT DROP"
@@ -170,6 +171,7 @@ def load_validated(dsn: str, req: LoadRequest) -> LoadResult:
         rows_loaded=req.rows_valid,
         rows_rejected=req.rows_rejected,
         rows_changed=changed,
+        method=method,
     )
     log.info("rows_loaded", uri=req.source_uri, **result.model_dump())
     return result

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import os
 import socket
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -125,7 +126,11 @@ def download(fs: gcsfs.GCSFileSystem, obj: SourceObject, dest: Path) -> Download
     md5 = hashlib.md5(usedforsecurity=False) if obj.md5 and not obj.crc32c else None
     size = 0
     opened = fs.open(obj.uri, "rb", generation=obj.generation, block_size=CHUNK_BYTES)
-    with opened as src, dest.open("wb") as out:
+    # Written aside and renamed once verified: a partial or corrupt file never looks
+    # downloaded, and a new download never writes through a link the validation made to
+    # the old one.
+    part = dest.with_name(dest.name + ".part")
+    with opened as src, part.open("wb") as out:
         while chunk := src.read(CHUNK_BYTES):
             out.write(chunk)
             sha256.update(chunk)
@@ -133,12 +138,17 @@ def download(fs: gcsfs.GCSFileSystem, obj: SourceObject, dest: Path) -> Download
             if md5 is not None:
                 md5.update(chunk)
             size += len(chunk)
-    _verify(
-        obj,
-        size,
-        base64.b64encode(md5.digest()).decode() if md5 is not None else None,
-        _crc32c_b64(int.from_bytes(crc.digest(), "big")),
-    )
+    try:
+        _verify(
+            obj,
+            size,
+            base64.b64encode(md5.digest()).decode() if md5 is not None else None,
+            _crc32c_b64(int.from_bytes(crc.digest(), "big")),
+        )
+    except ChecksumMismatchError:
+        part.unlink(missing_ok=True)
+        raise
+    os.replace(part, dest)
     log.info("object_downloaded", uri=obj.uri, generation=obj.generation, bytes=size)
     return DownloadedFile(source=obj, path=str(dest), sha256=sha256.hexdigest())
 

@@ -134,15 +134,18 @@ def _runs(raw: IO[bytes], max_bytes: int):
 class _ValidFile:
     """The valid rows: a header line, then one row per line in FIELDS order.
 
-    A clean source (header on line 1, in FIELDS order, every row accepted as written) is
-    already exactly that: while it stays so nothing is written, and at the end the valid
-    file is a hard link to the source. A 1M-row file is then not copied (about 0.1 s and
-    67 MB of writes). At the first row that differs, the source's body so far is copied
-    and writing goes on from there.
+    A clean source (exactly the contract header with an LF end on line 1, every row
+    accepted as written) is already exactly that: while it stays so, nothing is written,
+    and at the end the valid file is a hard link to the source. A 1M-row file is then
+    not copied (about 0.1 s and 67 MB of writes). At the first row that differs, the
+    source's body so far is copied and writing goes on from there.
     """
 
     def __init__(self, src: Path, dest: Path, body_start: int, reusable: bool):
         self.src, self.dest, self.body_start = src, dest, body_start
+        # An earlier attempt may have left `dest` as a link to the source: writing
+        # through it would truncate the source being read.
+        dest.unlink(missing_ok=True)
         self.pending = 0  # bytes of the source body not copied yet
         self.out: IO[bytes] | None = None
         if not reusable:
@@ -190,7 +193,6 @@ class _ValidFile:
             return
         if not complete:
             return
-        self.dest.unlink(missing_ok=True)
         try:
             os.link(self.src, self.dest)
         except OSError:  # another file system, or no hard links there
@@ -337,8 +339,11 @@ def validate_file(
             raise FileContractError("binary content (NUL bytes) at the start; not a CSV file")
         raw.seek(0)
         fields, header_line = _read_header(_lines(raw, max_line_bytes))
-        reusable = header_line == 1 and tuple(fields) == FIELDS
-        valid = _ValidFile(src, valid_out, raw.tell(), reusable)
+        body_start = raw.tell()
+        raw.seek(0)
+        reusable = raw.read(body_start) == VALID_HEADER  # the contract header, as written
+        raw.seek(body_start)
+        valid = _ValidFile(src, valid_out, body_start, reusable)
         splitter = _Splitter(fields, valid, rejects_file, max_line_bytes, fast)
         complete = False
         try:
