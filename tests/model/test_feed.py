@@ -216,3 +216,24 @@ async def test_unanswered_batch_is_counted_not_sent_twice(recorder, database_url
     assert dropped("timeout") - before == 7
     await asyncio.sleep(1.5)
     assert len(recorder.observations) == 7, "received once, never resent"
+
+
+async def test_log_rows_hold_exactly_what_was_predicted(database_url):
+    # The sink formats COPY text itself: escapes, NULLs, time zones and floats round-trip.
+    from model_service.feed import PredictionLogSink
+
+    created = datetime(2026, 11, 26, 18, 0, 0, 123456, tzinfo=UTC)
+    odd = {"title": 'Mr "\\\t\n\r é', "age": None, "fare": 7.25, "pclass": 3}
+    record = PredictionRecord(uuid.uuid4(), created, None, odd, 0.1 + 0.2, "batch")
+    sink = PredictionLogSink(database_url)
+    try:
+        await sink.deliver([record])
+    finally:
+        await sink.aclose()
+    async with await psycopg.AsyncConnection.connect(database_url) as conn:
+        cur = await conn.execute(
+            "SELECT created_at, model_version, features, probability, source"
+            " FROM prediction_log WHERE id = %s",
+            [record.prediction_id],
+        )
+        assert await cur.fetchone() == (created, None, odd, 0.1 + 0.2, "batch")

@@ -12,6 +12,7 @@ from fastapi.responses import JSONResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from pydantic import BaseModel
 
+from titanic_common.direct import DirectApp, direct_routes
 from titanic_common.errors import install_error_handlers
 from titanic_common.health import ReadinessCheck, run_checks
 from titanic_common.middleware import RequestMiddleware
@@ -63,6 +64,12 @@ async def _nothing() -> AsyncIterator[None]:
     yield
 
 
+# Young collections every 10 000 allocations instead of 700: a request allocates a few
+# hundred short-lived objects, and collecting that often was 5% of a prediction's CPU.
+# Older generations are collected proportionally less often; garbage cycles still go.
+GC_THRESHOLDS = (10_000, 50, 50)
+
+
 def _freezing(lifespan: Lifespan | None) -> Lifespan:
     """The service's lifespan, then gc.freeze(): what exists once the service has started
     (modules, clients, settings) lives as long as the process, and the cyclic collector
@@ -73,9 +80,12 @@ def _freezing(lifespan: Lifespan | None) -> Lifespan:
         async with lifespan(app) if lifespan is not None else _nothing():
             gc.collect()  # startup's own garbage is freed, not frozen
             gc.freeze()
+            thresholds = gc.get_threshold()
+            gc.set_threshold(*GC_THRESHOLDS)
             try:
                 yield
             finally:
+                gc.set_threshold(*thresholds)
                 gc.unfreeze()
 
     return run
@@ -94,12 +104,14 @@ def create_app(
 
     `routers` are the service's own, busiest first: FastAPI tries included routers in
     order for every request, so the hot path should not wait behind /healthz or admin.
+    Their routes that serve themselves (`direct_handler`, e.g. JsonBodyRoute) take the
+    short path of `titanic_common.direct`.
 
     Services add readiness checks to `app.state.readiness_checks` (name -> async check)
     in their lifespan.
     """
     debug_docs = settings.APP_ENV != "production"
-    app = FastAPI(
+    app = DirectApp(
         title=title,
         description=description,
         version="0.1.0",
@@ -115,4 +127,5 @@ def create_app(
     for router in routers:
         app.include_router(router)
     app.include_router(_health_router(service))
+    app.serve_directly(direct_routes(routers), settings.MAX_BODY_BYTES)
     return app

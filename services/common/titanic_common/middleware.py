@@ -11,7 +11,6 @@ labels; its request and response size histograms were dropped (nothing read them
 
 from __future__ import annotations
 
-import os
 import re
 import time
 from functools import cache
@@ -23,6 +22,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from titanic_common.context import request_id
 from titanic_common.errors import error_body
+from titanic_common.ids import request_id as new_request_id
 
 REQUEST_ID_HEADER = b"x-request-id"
 # An incoming id is reused only if it cannot smuggle anything into logs or headers.
@@ -86,7 +86,7 @@ class RequestMiddleware:
             await self.app(scope, receive, send)
             return
         started = time.perf_counter()
-        rid = _incoming_id(scope) or os.urandom(16).hex()
+        rid = _incoming_id(scope) or new_request_id()
         request_id.set(rid)
         rid_header = (REQUEST_ID_HEADER, rid.encode())
         status = 500

@@ -23,7 +23,6 @@ import httpx
 import orjson
 import psycopg
 from prometheus_client import Counter
-from psycopg.types.json import Jsonb
 
 from model_service.metrics import (
     DRIFT_OBSERVATIONS_DROPPED,
@@ -130,17 +129,7 @@ class PredictionLogSink:
             )
         try:
             async with self._conn.cursor() as cur, cur.copy(self._COPY) as copy:
-                for r in batch:
-                    await copy.write_row(
-                        (
-                            r.prediction_id,
-                            r.created_at,
-                            r.model_version,
-                            Jsonb(r.features, dumps=_json_text),
-                            r.probability,
-                            r.source,
-                        )
-                    )
+                await copy.write("".join(map(_copy_line, batch)))
         except (psycopg.DataError, psycopg.IntegrityError) as exc:
             raise RejectedError(str(exc).splitlines()[0]) from exc
         except psycopg.Error:
@@ -154,9 +143,27 @@ class PredictionLogSink:
             self._conn = None
 
 
-def _json_text(value: Any) -> str:
-    # orjson: the stdlib encoder was a visible share of the CPU per prediction.
-    return orjson.dumps(value).decode()
+def _copy_line(r: PredictionRecord) -> str:
+    """One row of COPY's text format. Formatted here in one pass: psycopg's write_row
+    adapts value by value, which cost about as much per record as the ONNX run."""
+    version = "\\N" if r.model_version is None else str(r.model_version)
+    cells = (
+        str(r.prediction_id),
+        r.created_at.isoformat(),
+        version,
+        _copy_text(orjson.dumps(r.features).decode()),
+        repr(float(r.probability)),
+        _copy_text(r.source),
+    )
+    return "\t".join(cells) + "\n"
+
+
+def _copy_text(value: str) -> str:
+    """Escape a text cell for COPY's text format (backslash, tab, newline, CR)."""
+    if "\\" in value or "\t" in value or "\n" in value or "\r" in value:
+        value = value.replace("\\", "\\\\").replace("\t", "\\t")
+        value = value.replace("\n", "\\n").replace("\r", "\\r")
+    return value
 
 
 @dataclass

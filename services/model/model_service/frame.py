@@ -6,6 +6,7 @@ values (NaN for missing), so the sklearn pipeline and its ONNX twin see the same
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -18,11 +19,16 @@ MISSING_CATEGORY = ""
 FeatureRow = PassengerFeatures | Mapping[str, Any]
 
 
-def _getter(row: FeatureRow):
+_NUMERIC = operator.attrgetter(*NUMERIC_FEATURES)
+_CATEGORICAL = operator.attrgetter(*CATEGORICAL_FEATURES)
+
+
+def _values(row: FeatureRow) -> tuple[tuple, tuple]:
+    """(numeric values, categorical values) of one row, in feature order."""
     # Attribute access, not model_dump(): this runs on every prediction.
     if isinstance(row, PassengerFeatures):
-        return lambda name: getattr(row, name)
-    return row.get
+        return _NUMERIC(row), _CATEGORICAL(row)
+    return tuple(map(row.get, NUMERIC_FEATURES)), tuple(map(row.get, CATEGORICAL_FEATURES))
 
 
 def feature_columns(rows: Sequence[FeatureRow]) -> dict[str, np.ndarray]:
@@ -30,18 +36,18 @@ def feature_columns(rows: Sequence[FeatureRow]) -> dict[str, np.ndarray]:
 
     Float32 because ONNX runs in float32: the sklearn path sees the same values.
     """
-    getters = [_getter(r) for r in rows]
-    columns: dict[str, np.ndarray] = {}
-    for name in NUMERIC_FEATURES:
-        values = [get(name) for get in getters]
-        columns[name] = np.array(
-            [np.nan if v is None else float(v) for v in values], dtype=np.float32
-        )
-    for name in CATEGORICAL_FEATURES:
-        values = [get(name) for get in getters]
-        columns[name] = np.array(
-            [MISSING_CATEGORY if v is None else str(v) for v in values], dtype=object
-        )
+    values = [_values(r) for r in rows]
+    # One table per kind, transposed to one contiguous array per feature.
+    numbers = np.array(
+        [[np.nan if v is None else float(v) for v in num] for num, _ in values],
+        dtype=np.float32,
+    ).reshape(len(rows), len(NUMERIC_FEATURES))
+    categories = np.array(
+        [[MISSING_CATEGORY if v is None else str(v) for v in cat] for _, cat in values],
+        dtype=object,
+    ).reshape(len(rows), len(CATEGORICAL_FEATURES))
+    columns = dict(zip(NUMERIC_FEATURES, np.ascontiguousarray(numbers.T), strict=True))
+    columns.update(zip(CATEGORICAL_FEATURES, np.ascontiguousarray(categories.T), strict=True))
     return columns
 
 

@@ -20,6 +20,7 @@ from fastapi._compat import ModelField
 from fastapi.exceptions import RequestValidationError
 from fastapi.routing import APIRoute
 from pydantic import TypeAdapter, ValidationError
+from starlette.requests import ClientDisconnect
 
 
 @dataclass(frozen=True)
@@ -33,7 +34,8 @@ class _Query:
 class JsonBodyRoute(APIRoute):
     """For endpoints shaped `async def f(body: Model, request: Request, q: T = default)`:
     one JSON body, optional query parameters, no dependencies; the endpoint returns a
-    Response (no response_model pass). Dependencies given when
+    Response (no response_model pass). Apps from `create_app` serve it on their short
+    path (`direct_handler`, see titanic_common.direct). Dependencies given when
     the router is included (auth, say) would not run either: enforce access in the
     endpoint or in middleware, never through include_router(dependencies=...).
     """
@@ -63,8 +65,8 @@ class JsonBodyRoute(APIRoute):
         async def handle(request: Request) -> Response:
             errors: list[dict[str, Any]] = []
             kwargs: dict[str, Any] = {}
-            raw = await request.body()
-            if not _is_json(request.headers.get("content-type")):
+            raw = await _body(request)
+            if not _is_json(_content_type(request.scope)):
                 # Also keeps cross-site form posts (no CORS preflight) out.
                 errors.append(_body_error("content_type", "Content-Type must be application/json"))
             elif not raw.strip():
@@ -74,8 +76,10 @@ class JsonBodyRoute(APIRoute):
                     kwargs[body.name] = body_adapter.validate_json(raw)
                 except ValidationError as exc:
                     errors.extend(_located(exc, ("body",), hidden))
+            # Most requests carry no query string: skip parsing one.
+            params = request.query_params if queries and request.scope["query_string"] else {}
             for query in queries:
-                value = request.query_params.get(query.alias)
+                value = params.get(query.alias)
                 if value is None:
                     kwargs[query.name] = query.default
                     continue
@@ -89,7 +93,29 @@ class JsonBodyRoute(APIRoute):
                 kwargs[request_name] = request
             return await endpoint(**kwargs)
 
+        # The app factory serves this route on its short path (titanic_common.direct).
+        self.direct_handler = handle
         return handle
+
+
+async def _body(request: Request) -> bytes:
+    """The request body, read straight from the ASGI channel (Starlette's stream and
+    cache cost more than the read for a one-row prediction)."""
+    chunks = []
+    while True:
+        message = await request.receive()
+        if message["type"] == "http.disconnect":
+            raise ClientDisconnect
+        chunks.append(message.get("body", b""))
+        if not message.get("more_body", False):
+            return b"".join(chunks)
+
+
+def _content_type(scope: dict) -> str | None:
+    for name, value in scope["headers"]:
+        if name == b"content-type":
+            return value.decode("latin-1")
+    return None
 
 
 def _is_json(content_type: str | None) -> bool:

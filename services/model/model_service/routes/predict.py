@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import uuid
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -41,6 +40,7 @@ from titanic_common.errors import AppError, DependencyUnavailableError, NotFound
 from titanic_common.feature_client import AsyncFeatureStoreClient
 from titanic_common.features import FEATURE_NAMES, PassengerFeatures, compute_features
 from titanic_common.http import async_client
+from titanic_common.ids import prediction_id
 
 SURVIVED_THRESHOLD = 0.5
 
@@ -119,7 +119,7 @@ async def score(
             survival_probability=probability,
             survived=survived,
             model_version=model.version,
-            prediction_id=uuid.uuid4(),
+            prediction_id=prediction_id(),
             explanation=ExplanationOut(
                 base_value=explanations[i].base_value,
                 contributions=explanations[i].contributions,

@@ -1,0 +1,24 @@
+"""Identifiers minted on the request path.
+
+`os.urandom` (which `uuid.uuid4` calls) is a system call per id; on the prediction path
+two of them (request id, prediction id) were about 5% of a request's CPU. These ids only
+have to be unique, not unguessable: 128 bits from the process's Mersenne Twister, which
+Python seeds from the OS at start-up, are as unlikely to collide.
+"""
+
+from __future__ import annotations
+
+import random
+import uuid
+
+_bits = random.getrandbits
+
+
+def request_id() -> str:
+    """32 hex digits for X-Request-ID."""
+    return f"{_bits(128):032x}"
+
+
+def prediction_id() -> uuid.UUID:
+    """A random (version 4) UUID."""
+    return uuid.UUID(int=_bits(128), version=4)
