@@ -8,10 +8,12 @@ import pytest
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse
 from fastapi.testclient import TestClient
+from prometheus_client import REGISTRY
 from pydantic import BaseModel, Field
 
 from model_service.routes.fast_route import JsonBodyRoute
 from titanic_common.app import create_app
+from titanic_common.errors import NotFoundError
 from titanic_common.settings import CommonSettings
 
 
@@ -27,6 +29,16 @@ async def post_item(
     body: Item, request: Request, loud: Annotated[bool, Query()] = False
 ) -> JSONResponse:
     return JSONResponse({"size": body.size, "loud": loud, "path": request.url.path})
+
+
+@router.post("/missing")
+async def post_missing(body: Item, request: Request) -> JSONResponse:
+    raise NotFoundError(f"no item of size {body.size}")
+
+
+@router.post("/boom")
+async def post_boom(body: Item, request: Request) -> JSONResponse:
+    raise RuntimeError("a bug")
 
 
 async def dependency() -> None:
@@ -107,3 +119,49 @@ def test_routes_it_cannot_serve_are_refused_when_built() -> None:
         @bad.post("/required-query")
         async def required_query(body: Item, q: Annotated[int, Query()]) -> dict:
             return {}
+
+
+# These routes take the app's short path (titanic_common.direct): the request id, body
+# limit, metrics and error handlers must behave as on every other route.
+
+
+def _count(status: int, handler: str = "/items") -> float:
+    labels = {"handler": handler, "method": "POST", "status": str(status)}
+    return REGISTRY.get_sample_value("http_requests_total", labels) or 0.0
+
+
+def test_short_path_answers_carry_request_ids_and_are_counted(client: TestClient) -> None:
+    before = _count(200)
+    generated = client.post("/items", json={"size": 1})
+    echoed = client.post("/items", json={"size": 1}, headers={"X-Request-ID": "abc-123"})
+    assert len(generated.headers["x-request-id"]) == 32
+    assert echoed.headers["x-request-id"] == "abc-123"
+    assert _count(200) - before == 2
+
+
+def test_short_path_errors_use_the_apps_handlers(client: TestClient) -> None:
+    missing = client.post("/missing", json={"size": 2})
+    assert missing.status_code == 404
+    assert missing.json()["error"]["message"] == "no item of size 2"
+    boom = client.post("/boom", json={"size": 2}, headers={"X-Request-ID": "req-500"})
+    assert boom.status_code == 500
+    assert boom.json()["error"]["code"] == "internal_error"
+    assert boom.headers["x-request-id"] == "req-500"
+    assert "a bug" not in boom.text
+
+
+def test_short_path_bodies_over_the_limit_get_413() -> None:
+    settings = CommonSettings(ADMIN_TOKEN="unit-test-token-0123456789", MAX_BODY_BYTES=64)
+    small = TestClient(create_app(service="t", title="t", settings=settings, routers=[router]))
+    big = b'{"size": 1, "pad": "' + b"x" * 100 + b'"}'
+    declared = small.post("/items", content=big, headers={"Content-Type": "application/json"})
+    streamed = small.post(
+        "/items", content=iter([big[:50], big[50:]]), headers={"Content-Type": "application/json"}
+    )
+    assert declared.status_code == streamed.status_code == 413
+    assert streamed.json()["error"]["code"] == "payload_too_large"
+
+
+def test_other_methods_and_paths_still_go_through_fastapi(client: TestClient) -> None:
+    assert client.get("/items").status_code == 405
+    assert client.post("/nowhere", json={"size": 1}).status_code == 404

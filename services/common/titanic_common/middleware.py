@@ -116,7 +116,11 @@ class RequestMiddleware:
                 return
             if message["type"] == "http.response.start":
                 status = message["status"]
-                message["headers"] = [*message.get("headers", ()), rid_header]
+                headers = message.get("headers", ())
+                # The 500 handler sets the id itself (Starlette sends that response
+                # outside this middleware on FastAPI's path); never send it twice.
+                if not any(name.lower() == REQUEST_ID_HEADER for name, _ in headers):
+                    message["headers"] = [*headers, rid_header]
             await send(message)
 
         try:
