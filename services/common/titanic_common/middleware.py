@@ -86,7 +86,8 @@ class RequestMiddleware:
             await self.app(scope, receive, send)
             return
         started = time.perf_counter()
-        rid = _incoming_id(scope) or new_request_id()
+        incoming, declared = _read_headers(scope)
+        rid = incoming or new_request_id()
         request_id.set(rid)
         rid_header = (REQUEST_ID_HEADER, rid.encode())
         status = 500
@@ -124,23 +125,21 @@ class RequestMiddleware:
             await send(message)
 
         try:
-            if self._declared_too_large(scope):
+            if declared is not None and declared > self.max_bytes:
                 status = 413
                 await self._reject(send, rid_header)
                 return
-            await self.app(scope, limited_receive, tracking_send)
+            # The server delivers no more than a declared Content-Length: only bodies of
+            # unknown length (chunked) need counting.
+            await self.app(
+                scope, receive if declared is not None else limited_receive, tracking_send
+            )
         except _TooLarge:
             if not replaced:
                 status = 413
                 await self._reject(send, rid_header)
         finally:
             _observe(scope, status, time.perf_counter() - started)
-
-    def _declared_too_large(self, scope: Scope) -> bool:
-        for name, value in scope["headers"]:
-            if name == b"content-length":
-                return value.isdigit() and int(value) > self.max_bytes
-        return False
 
     async def _reject(self, send: Send, rid_header: tuple[bytes, bytes]) -> None:
         body = orjson.dumps(
@@ -155,11 +154,16 @@ class RequestMiddleware:
         await send({"type": "http.response.body", "body": body})
 
 
-def _incoming_id(scope: Scope) -> str | None:
+def _read_headers(scope: Scope) -> tuple[str | None, int | None]:
+    """The incoming request id, if safe to reuse, and the declared Content-Length."""
+    incoming = declared = None
     for name, value in scope["headers"]:
         if name == REQUEST_ID_HEADER:
-            return value.decode("ascii") if _SAFE_ID.fullmatch(value) else None
-    return None
+            incoming = value.decode("ascii") if _SAFE_ID.fullmatch(value) else None
+        elif name == b"content-length":
+            # Not a number: treated as undeclared, so the body is counted as it comes.
+            declared = int(value) if value.isdigit() else None
+    return incoming, declared
 
 
 def _handler(scope: Scope) -> str:

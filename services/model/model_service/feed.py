@@ -184,10 +184,11 @@ class SinkWorker:
 
     def offer(self, record: PredictionRecord) -> None:
         """Queue without waiting; a full queue drops and counts the record."""
-        try:
-            self.queue.put_nowait(record)
-        except asyncio.QueueFull:
+        # Checked, not caught: while a sink is down every prediction lands here.
+        if self.queue.full():
             self._queue_full.inc()
+        else:
+            self.queue.put_nowait(record)
 
     async def run(self) -> None:
         """Deliver batches until closing and the queue is empty."""

@@ -119,7 +119,7 @@ def _content_type(scope: dict) -> str | None:
 
 
 def _is_json(content_type: str | None) -> bool:
-    if content_type is None:
+    if content_type is None or content_type == "application/json":
         return True
     media = content_type.split(";", 1)[0].strip().lower()
     return media == "application/json" or (

@@ -5,10 +5,9 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import cache
-from typing import Annotated, Any
+from typing import Annotated, Any, NamedTuple
 
 from fastapi import APIRouter, FastAPI, Query, Request
 from fastapi.concurrency import run_in_threadpool
@@ -54,9 +53,8 @@ class PredictRoute(JsonBodyRoute):
 router = APIRouter(tags=["predictions"], route_class=PredictRoute)
 
 
-@dataclass(frozen=True)
-class Serving:
-    """What one prediction request works with."""
+class Serving(NamedTuple):
+    """What one prediction request works with (a tuple: made once per request)."""
 
     model: LoadedModel
     feed: PredictionFeed
