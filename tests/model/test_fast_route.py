@@ -10,6 +10,7 @@ from fastapi.responses import JSONResponse
 from fastapi.testclient import TestClient
 from prometheus_client import REGISTRY
 from pydantic import BaseModel, Field
+from structlog.testing import capture_logs
 
 from model_service.routes.fast_route import JsonBodyRoute
 from titanic_common.app import create_app
@@ -34,6 +35,17 @@ async def post_item(
 @router.post("/missing")
 async def post_missing(body: Item, request: Request) -> JSONResponse:
     raise NotFoundError(f"no item of size {body.size}")
+
+
+@router.post("/where")
+async def post_where(body: Item, request: Request) -> JSONResponse:
+    # Starlette's router leaves itself in the scope; the short path has no router.
+    return JSONResponse({"short_path": "router" not in request.scope})
+
+
+@router.post("/bad-error")
+async def post_bad_error(body: Item, request: Request) -> JSONResponse:
+    raise NotFoundError("unserialisable details", details={"when": object()})
 
 
 @router.post("/boom")
@@ -165,3 +177,37 @@ def test_short_path_bodies_over_the_limit_get_413() -> None:
 def test_other_methods_and_paths_still_go_through_fastapi(client: TestClient) -> None:
     assert client.get("/items").status_code == 405
     assert client.post("/nowhere", json={"size": 1}).status_code == 404
+
+
+def test_these_routes_take_the_short_path(client: TestClient) -> None:
+    assert client.post("/where", json={"size": 1}).json() == {"short_path": True}
+
+
+def test_a_prefixed_router_takes_the_short_path_at_its_own_path() -> None:
+    prefixed = APIRouter(prefix="/v1", route_class=JsonBodyRoute)
+    prefixed.add_api_route("/where", post_where, methods=["POST"])
+    settings = CommonSettings(ADMIN_TOKEN="unit-test-token-0123456789")
+    app = TestClient(create_app(service="t", title="t", settings=settings, routers=[prefixed]))
+    assert app.post("/v1/where", json={"size": 1}).json() == {"short_path": True}
+    assert app.post("/v1/v1/where", json={"size": 1}).status_code == 404
+
+
+def test_a_failing_error_handler_still_gives_the_json_500(client: TestClient) -> None:
+    response = client.post("/bad-error", json={"size": 1}, headers={"X-Request-ID": "r-1"})
+    assert response.status_code == 500
+    assert response.json()["error"]["code"] == "internal_error"
+    assert response.headers["x-request-id"] == "r-1"
+
+
+def test_an_oversized_streamed_body_is_a_413_not_an_app_error() -> None:
+    settings = CommonSettings(ADMIN_TOKEN="unit-test-token-0123456789", MAX_BODY_BYTES=64)
+    small = TestClient(create_app(service="t", title="t", settings=settings, routers=[router]))
+    big = b'{"size": 1, "pad": "' + b"x" * 100 + b'"}'
+    with capture_logs() as logs:
+        response = small.post(
+            "/items",
+            content=iter([big[:20], big[20:]]),
+            headers={"content-type": "application/json"},
+        )
+    assert response.status_code == 413
+    assert not [entry for entry in logs if entry["event"] == "unhandled_error"]

@@ -224,7 +224,8 @@ async def test_log_rows_hold_exactly_what_was_predicted(database_url):
 
     created = datetime(2026, 11, 26, 18, 0, 0, 123456, tzinfo=UTC)
     odd = {"title": 'Mr "\\\t\n\r é', "age": None, "fare": 7.25, "pclass": 3}
-    record = PredictionRecord(uuid.uuid4(), created, None, odd, 0.1 + 0.2, "batch")
+    source = "we\\ird\tso\nur\rce"  # COPY text escapes: backslash, tab, newline, CR
+    record = PredictionRecord(uuid.uuid4(), created, None, odd, 0.1 + 0.2, source)
     sink = PredictionLogSink(database_url)
     try:
         await sink.deliver([record])
@@ -236,4 +237,4 @@ async def test_log_rows_hold_exactly_what_was_predicted(database_url):
             " FROM prediction_log WHERE id = %s",
             [record.prediction_id],
         )
-        assert await cur.fetchone() == (created, None, odd, 0.1 + 0.2, "batch")
+        assert await cur.fetchone() == (created, None, odd, 0.1 + 0.2, source)

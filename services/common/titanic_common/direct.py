@@ -17,13 +17,15 @@ spans (unconfigured in this project).
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Awaitable, Callable, Iterable
 from typing import Any
 
 from fastapi import APIRouter, FastAPI, Request, Response
+from starlette.concurrency import run_in_threadpool
 from starlette.types import Receive, Scope, Send
 
-from titanic_common.middleware import RequestMiddleware
+from titanic_common.middleware import BodyTooLarge, RequestMiddleware
 
 DirectHandler = Callable[[Request], Awaitable[Response]]
 
@@ -37,7 +39,7 @@ def direct_routes(routers: Iterable[APIRouter]) -> dict[tuple[str, str], Any]:
             if handler is None:
                 continue
             for method in route.methods:
-                table[(method, router.prefix + route.path)] = route
+                table[(method, route.path)] = route  # the path includes the prefix
     return table
 
 
@@ -68,17 +70,29 @@ class DirectApp(FastAPI):
         request = Request(scope, receive)
         try:
             response = await scope["route"].direct_handler(request)
+        except BodyTooLarge:
+            raise  # RequestMiddleware answers 413; not an error of the app
         except Exception as exc:
-            handler = self._error_handler(exc)
-            if handler is None:
-                raise
-            response = await handler(request, exc)
+            response = await self._error_response(request, exc)
         await response(scope, receive, send)
 
-    def _error_handler(self, exc: Exception) -> Callable[..., Awaitable[Response]] | None:
-        """The app's handler for `exc`, the most specific class first (as Starlette)."""
+    async def _error_response(self, request: Request, exc: Exception) -> Response:
+        """The app's answer to `exc` from its handler for the most specific class (as
+        Starlette); if that handler fails, the generic 500 handler's answer."""
+        try:
+            return await self._call_handler(self._error_handler(type(exc)), request, exc)
+        except Exception as failure:
+            return await self._call_handler(self._error_handler(Exception), request, failure)
+
+    def _error_handler(self, kind: type[BaseException]) -> Callable[..., Any]:
         handlers = self.exception_handlers
-        for cls in type(exc).__mro__:
+        for cls in kind.__mro__:
             if cls in handlers:
                 return handlers[cls]
-        return None
+        raise LookupError(f"no exception handler for {kind.__name__}")
+
+    @staticmethod
+    async def _call_handler(handler: Callable[..., Any], request: Request, exc: Exception):
+        if inspect.iscoroutinefunction(handler):
+            return await handler(request, exc)
+        return await run_in_threadpool(handler, request, exc)

@@ -2,16 +2,21 @@
 
 `os.urandom` (which `uuid.uuid4` calls) is a system call per id; on the prediction path
 two of them (request id, prediction id) were about 5% of a request's CPU. These ids only
-have to be unique, not unguessable: 128 bits from the process's Mersenne Twister, which
-Python seeds from the OS at start-up, are as unlikely to collide.
+have to be unique, not unguessable: 128 bits from a Mersenne Twister seeded from the OS
+(at start-up and in every forked child) are as unlikely to collide.
 """
 
 from __future__ import annotations
 
+import os
 import random
 import uuid
 
-_bits = random.getrandbits
+# A private generator: a random.seed() elsewhere in the process cannot make ids repeat.
+# Unlike the module's own, it is not reseeded in a forked child: do that here.
+_rng = random.Random()
+os.register_at_fork(after_in_child=_rng.seed)
+_bits = _rng.getrandbits
 
 
 def request_id() -> str:

@@ -102,13 +102,13 @@ class RequestMiddleware:
                 seen += len(message.get("body", b""))
                 if seen > self.max_bytes:
                     too_large = True
-                    raise _TooLarge
+                    raise BodyTooLarge
             return message
 
         async def tracking_send(message: Message) -> None:
             nonlocal status, replaced
             if too_large:
-                # App code may swallow _TooLarge and answer 400 or 422; whatever it
+                # App code may swallow BodyTooLarge and answer 400 or 422; whatever it
                 # answers after the limit was crossed becomes the 413.
                 if not replaced:
                     replaced = True
@@ -129,12 +129,10 @@ class RequestMiddleware:
                 status = 413
                 await self._reject(send, rid_header)
                 return
-            # The server delivers no more than a declared Content-Length: only bodies of
-            # unknown length (chunked) need counting.
-            await self.app(
-                scope, receive if declared is not None else limited_receive, tracking_send
-            )
-        except _TooLarge:
+            # Counted even when declared: a server may frame the body by chunks despite
+            # a Content-Length (h11 does), and one addition per message is cheap.
+            await self.app(scope, limited_receive, tracking_send)
+        except BodyTooLarge:
             if not replaced:
                 status = 413
                 await self._reject(send, rid_header)
@@ -155,13 +153,17 @@ class RequestMiddleware:
 
 
 def _read_headers(scope: Scope) -> tuple[str | None, int | None]:
-    """The incoming request id, if safe to reuse, and the declared Content-Length."""
-    incoming = declared = None
+    """The incoming request id (the first X-Request-ID, if safe to reuse) and the
+    declared Content-Length (None when absent or not a number)."""
+    incoming: str | None = None
+    declared: int | None = None
+    seen_id = seen_length = False
     for name, value in scope["headers"]:
-        if name == REQUEST_ID_HEADER:
+        if name == REQUEST_ID_HEADER and not seen_id:
+            seen_id = True
             incoming = value.decode("ascii") if _SAFE_ID.fullmatch(value) else None
-        elif name == b"content-length":
-            # Not a number: treated as undeclared, so the body is counted as it comes.
+        elif name == b"content-length" and not seen_length:
+            seen_length = True
             declared = int(value) if value.isdigit() else None
     return incoming, declared
 
@@ -197,5 +199,6 @@ def _series(handler: str, method: str, status: int) -> tuple[Counter, Histogram]
     return HTTP_REQUESTS.labels(handler, method, str(status)), HTTP_LATENCY.labels(handler, method)
 
 
-class _TooLarge(Exception):
-    pass
+class BodyTooLarge(Exception):
+    """Raised from `receive` once a body passes the limit; this middleware answers 413.
+    Code between must let it through (or whatever it answers becomes the 413)."""

@@ -20,7 +20,6 @@ from fastapi._compat import ModelField
 from fastapi.exceptions import RequestValidationError
 from fastapi.routing import APIRoute
 from pydantic import TypeAdapter, ValidationError
-from starlette.requests import ClientDisconnect
 
 
 @dataclass(frozen=True)
@@ -65,7 +64,7 @@ class JsonBodyRoute(APIRoute):
         async def handle(request: Request) -> Response:
             errors: list[dict[str, Any]] = []
             kwargs: dict[str, Any] = {}
-            raw = await _body(request)
+            raw = await request.body()
             if not _is_json(_content_type(request.scope)):
                 # Also keeps cross-site form posts (no CORS preflight) out.
                 errors.append(_body_error("content_type", "Content-Type must be application/json"))
@@ -96,19 +95,6 @@ class JsonBodyRoute(APIRoute):
         # The app factory serves this route on its short path (titanic_common.direct).
         self.direct_handler = handle
         return handle
-
-
-async def _body(request: Request) -> bytes:
-    """The request body, read straight from the ASGI channel (Starlette's stream and
-    cache cost more than the read for a one-row prediction)."""
-    chunks = []
-    while True:
-        message = await request.receive()
-        if message["type"] == "http.disconnect":
-            raise ClientDisconnect
-        chunks.append(message.get("body", b""))
-        if not message.get("more_body", False):
-            return b"".join(chunks)
 
 
 def _content_type(scope: dict) -> str | None:
