@@ -211,3 +211,17 @@ def test_an_oversized_streamed_body_is_a_413_not_an_app_error() -> None:
         )
     assert response.status_code == 413
     assert not [entry for entry in logs if entry["event"] == "unhandled_error"]
+
+
+def test_a_body_framed_by_chunks_is_counted_whatever_length_it_declares() -> None:
+    # h11 frames a request that declares both by its chunks: the declared length is moot.
+    settings = CommonSettings(ADMIN_TOKEN="unit-test-token-0123456789", MAX_BODY_BYTES=64)
+    small = TestClient(create_app(service="t", title="t", settings=settings, routers=[router]))
+    big = b'{"size": 1, "pad": "' + b"x" * 100 + b'"}'
+    headers = {"content-type": "application/json", "content-length": "10"}
+    response = small.post(
+        "/items",
+        content=iter([big[:20], big[20:]]),
+        headers={**headers, "transfer-encoding": "chunked"},
+    )
+    assert response.status_code == 413

@@ -129,9 +129,11 @@ class RequestMiddleware:
                 status = 413
                 await self._reject(send, rid_header)
                 return
-            # Counted even when declared: a server may frame the body by chunks despite
-            # a Content-Length (h11 does), and one addition per message is cheap.
-            await self.app(scope, limited_receive, tracking_send)
+            # A body framed by its Content-Length cannot outgrow it: the server reads no
+            # more (httptools and h11 alike). Counting is for chunked bodies, including
+            # requests that declare both, which h11 frames by the chunks.
+            counted = receive if declared is not None else limited_receive
+            await self.app(scope, counted, tracking_send)
         except BodyTooLarge:
             if not replaced:
                 status = 413
@@ -153,11 +155,12 @@ class RequestMiddleware:
 
 
 def _read_headers(scope: Scope) -> tuple[str | None, int | None]:
-    """The incoming request id (the first X-Request-ID, if safe to reuse) and the
-    declared Content-Length (None when absent or not a number)."""
+    """The incoming request id (the first X-Request-ID, if safe to reuse) and the length
+    the body is framed by: the Content-Length, or None when absent, not a number, or
+    overridden by a Transfer-Encoding."""
     incoming: str | None = None
     declared: int | None = None
-    seen_id = seen_length = False
+    seen_id = seen_length = chunked = False
     for name, value in scope["headers"]:
         if name == REQUEST_ID_HEADER and not seen_id:
             seen_id = True
@@ -165,7 +168,9 @@ def _read_headers(scope: Scope) -> tuple[str | None, int | None]:
         elif name == b"content-length" and not seen_length:
             seen_length = True
             declared = int(value) if value.isdigit() else None
-    return incoming, declared
+        elif name == b"transfer-encoding":
+            chunked = True
+    return incoming, None if chunked else declared
 
 
 def _handler(scope: Scope) -> str:
