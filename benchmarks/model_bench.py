@@ -266,6 +266,7 @@ def main() -> None:
         for proc in reversed(procs):
             proc.stop()
         drop_database(dsn)
+    shutil.rmtree(tmp, ignore_errors=True)  # kept when the run failed: the services' logs
 
     ratio = rps / bare_rps
     speedup = single["sklearn"] / single["onnx"]
