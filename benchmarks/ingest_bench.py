@@ -114,11 +114,7 @@ def main() -> None:
                 source_checksum=downloaded.sha256,
                 valid_path=str(valid),
                 rejects_path=str(rejects),
-                rows_total=summary.rows_total,
-                rows_valid=summary.rows_valid,
-                rows_rejected=summary.rows_rejected,
-                passenger_id_min=summary.passenger_id_min,
-                passenger_id_max=summary.passenger_id_max,
+                **summary.model_dump(),  # the counts and the PassengerId range
             )
             settle(dsn)
             _, t_load = timed(lambda: load_validated(dsn, request))

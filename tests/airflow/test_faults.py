@@ -201,7 +201,7 @@ def test_load_retried_after_its_commit_takes_over_the_run(
         source_checksum="sha256:x",
         valid_path=str(valid),
         rejects_path=str(rejects),
-        **summary.model_dump(),  # rows_total, rows_valid, rows_rejected
+        **summary.model_dump(),  # the counts and the PassengerId range
     )
     first = load_validated(dsn, request)  # committed; the try's answer is lost
     before = passengers(dsn)

@@ -12,6 +12,9 @@ from titanic_common.ingest import runs
 from titanic_common.ingest.load import LoadRequest, load_validated
 from titanic_common.ingest.validate import validate_file
 
+# The PassengerId range of a validation summary.
+RANGE = {"passenger_id_min", "passenger_id_max"}
+
 
 def load(
     dsn: str,
@@ -31,11 +34,7 @@ def load(
         source_checksum="sha256:x",
         valid_path=str(valid),
         rejects_path=str(rejects),
-        rows_total=summary.rows_total,
-        rows_valid=summary.rows_valid,
-        rows_rejected=summary.rows_rejected,
-        passenger_id_min=summary.passenger_id_min if known_range else None,
-        passenger_id_max=summary.passenger_id_max if known_range else None,
+        **summary.model_dump(exclude=None if known_range else RANGE),
     )
     return load_validated(dsn, req)
 

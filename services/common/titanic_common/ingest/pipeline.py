@@ -95,11 +95,7 @@ def validate_download(settings: IngestSettings, downloaded: dict, dag_run_id: st
         source_checksum=f"sha256:{file.sha256}",
         valid_path=str(valid),
         rejects_path=str(rejects),
-        rows_total=summary.rows_total,
-        rows_valid=summary.rows_valid,
-        rows_rejected=summary.rows_rejected,
-        passenger_id_min=summary.passenger_id_min,
-        passenger_id_max=summary.passenger_id_max,
+        **summary.model_dump(),  # the counts and the PassengerId range
     ).model_dump()
 
 

@@ -218,7 +218,6 @@ class _Splitter:
         """Take a run of lines starting at `first_line`, with its vectorised verdict;
         the number of lines it held."""
         if split is None:
-            self.valid_file.diverge()
             lines = list(_lines(io.BytesIO(data), self.max_bytes, first_line))
             self._rows(pl.DataFrame(schema=_ACCEPTED_SCHEMA), lines)
             return len(lines)
@@ -228,7 +227,6 @@ class _Splitter:
         return len(accepted) + len(others)
 
     def long_line(self, number: int, prefix: str) -> int:
-        self.valid_file.diverge()
         self._rows(pl.DataFrame(schema=_ACCEPTED_SCHEMA), [(number, prefix, True)])
         return 1
 
